@@ -1,0 +1,3 @@
+fn main() {
+    osdgate_console::start();
+}
