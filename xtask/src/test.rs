@@ -1,0 +1,166 @@
+//! `cargo xtask test`: every check and suite, in order, continuing past failures so one run reports
+//! everything; every process it starts is stopped on every path; the last line is the summary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result};
+
+use crate::process::{self, step};
+use crate::summary::{self, Counts};
+use crate::tools::{self, Tools};
+use crate::{build, secrets, wrangler};
+
+/// Crates that must build (and pass clippy) for wasm32: what the browser and the worker run.
+const WASM_CRATES: &[&str] = &["osdgate-model", "osdgate-console", "osdgate-relay"];
+
+struct Suite {
+    name: &'static str,
+    counts: Counts,
+}
+
+pub fn run(root: &Path) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let mut suites: Vec<Suite> = Vec::new();
+    let mut record = |name: &'static str, counts: Counts| {
+        step(format!("{name}: {counts}"));
+        suites.push(Suite { name, counts });
+    };
+
+    let tools = match tools::ensure(root, tools::Needs::ALL) {
+        Ok(tools) => Some(tools),
+        Err(error) => {
+            eprintln!("xtask: setup failed: {error:#}");
+            record("setup", Counts::check(false));
+            None
+        }
+    };
+
+    step("cargo fmt --check");
+    record("rustfmt", Counts::check(cargo(root, &["fmt", "--all", "--", "--check"])));
+
+    step("cargo clippy (native, all targets)");
+    let clippy = ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"];
+    record("clippy native", Counts::check(cargo(root, &clippy)));
+
+    step("cargo clippy (wasm32)");
+    let mut wasm_clippy = vec!["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--bins"];
+    for krate in WASM_CRATES {
+        wasm_clippy.extend(["--package", krate]);
+    }
+    wasm_clippy.extend(["--", "-D", "warnings"]);
+    record("clippy wasm32", Counts::check(cargo(root, &wasm_clippy)));
+
+    step("cargo test (workspace)");
+    record("cargo test", cargo_test(root)?);
+
+    if let Some(tools) = &tools {
+        step("wasm32 builds: console and relay");
+        let built = build::all(root, tools);
+        if let Err(error) = &built {
+            eprintln!("xtask: wasm32 build failed: {error:#}");
+        }
+        record("wasm32 builds", Counts::check(built.is_ok()));
+        if built.is_ok() {
+            step("Playwright against a fresh wrangler dev");
+            let counts = playwright(root, tools).unwrap_or_else(|error| {
+                eprintln!("xtask: the browser and live relay suite could not run: {error:#}");
+                Counts::check(false)
+            });
+            record("playwright", counts);
+        } else {
+            eprintln!("xtask: Playwright not run: the wasm32 build failed (counted as a failure)");
+            record("playwright", Counts::check(false));
+        }
+    }
+
+    let mut total = Counts::default();
+    println!();
+    println!("suite            result");
+    for suite in &suites {
+        println!("{:<16} {}", suite.name, suite.counts);
+        total.add(&suite.counts);
+    }
+    println!("(took {:.0}s)", started.elapsed().as_secs_f64());
+    println!("{total}");
+    Ok(if total.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn cargo(root: &Path, args: &[&str]) -> bool {
+    process::status(Command::new("cargo").current_dir(root).args(args))
+        .map(|status| status.success())
+        .unwrap_or(false)
+}
+
+fn cargo_test(root: &Path) -> Result<Counts> {
+    let (status, output) =
+        process::tee(Command::new("cargo").current_dir(root).args(["test", "--workspace"]))?;
+    let mut counts = summary::parse_libtest(&output);
+    if !status.success() && counts.failed == 0 {
+        // A compile error or a crashed test binary: no `failed` count, but a failure all the same.
+        counts.failed += 1;
+    }
+    Ok(counts)
+}
+
+/// A directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> Result<Self> {
+        let path = std::env::temp_dir().join(format!(
+            "osdgate-{label}-{}-{}",
+            std::process::id(),
+            secrets::random_hex()?.get(..8).unwrap_or("0")
+        ));
+        std::fs::create_dir_all(&path)?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Fresh state, migrations, `wrangler dev` on a free port, then the Playwright suite against it.
+fn playwright(root: &Path, tools: &Tools) -> Result<Counts> {
+    let temp = TempDir::new("test")?;
+    let state = temp.0.join("state");
+    let env_file = temp.0.join("secrets.env");
+    let values = secrets::write_env_file(root, &env_file)?;
+    let admin_token = values
+        .iter()
+        .find(|(name, _)| name == "ADMIN_TOKEN")
+        .map(|(_, value)| value.clone())
+        .context("no ADMIN_TOKEN")?;
+    wrangler::apply_migrations(root, tools, &state)?;
+    let port = wrangler::free_port()?;
+    let relay = wrangler::start(root, tools, port, &state, &env_file)?;
+    let report = temp.0.join("playwright.json");
+    let (status, _) = process::tee(
+        Command::new(tools.node_bin.join("playwright"))
+            .current_dir(root)
+            .args(["test", "--config", "playwright/playwright.config.ts"])
+            .env("OSDGATE_BASE_URL", format!("http://127.0.0.1:{port}"))
+            .env("OSDGATE_ADMIN_TOKEN", admin_token)
+            .env("PLAYWRIGHT_JSON_OUTPUT_FILE", &report)
+            .env("PLAYWRIGHT_JSON_OUTPUT_NAME", &report)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+    )?;
+    drop(relay);
+    let parsed = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|json| summary::parse_playwright(&json));
+    let mut counts = parsed.unwrap_or_default();
+    if !status.success() && counts.failed == 0 {
+        counts.failed += 1;
+    }
+    if counts.passed + counts.failed == 0 {
+        eprintln!("xtask: Playwright ran no test");
+        counts.failed += 1;
+    }
+    Ok(counts)
+}
