@@ -72,11 +72,7 @@ pub fn console(root: &Path, tools: &Tools) -> Result<()> {
         let unoptimized = stage.join("osdgate_console_bg.unopt.wasm");
         std::fs::rename(&optimized, &unoptimized)?;
         process::run(
-            Command::new(&tools.wasm_opt)
-                .arg("-Oz")
-                .arg(&unoptimized)
-                .arg("-o")
-                .arg(&optimized),
+            Command::new(&tools.wasm_opt).arg("-Oz").arg(&unoptimized).arg("-o").arg(&optimized),
         )?;
         std::fs::remove_file(&unoptimized)?;
     }
@@ -101,8 +97,24 @@ pub fn console(root: &Path, tools: &Tools) -> Result<()> {
 }
 
 pub fn worker(root: &Path, tools: &Tools) -> Result<()> {
-    step("relay: worker-build --release");
     let build = build_id(root);
+    // worker-build always re-runs wasm-bindgen, wasm-opt and esbuild (a minute under binaryen's
+    // wasm-opt); build the crate the way worker-build does first and skip it when nothing changed.
+    step("relay: cargo build (release, wasm32)");
+    process::run(
+        Command::new("cargo")
+            .current_dir(root.join("edge-worker"))
+            .args(["build", "--lib", "--release", "--target", "wasm32-unknown-unknown"])
+            .env("WASM_BINDGEN_USE_JS_SYS", "1")
+            .env("OSDGATE_BUILD", &build),
+    )?;
+    let wasm = target_dir(root)?.join("wasm32-unknown-unknown/release/osdgate_relay.wasm");
+    let shim = root.join("edge-worker/build/worker/shim.mjs");
+    if is_newer(&shim, &wasm) {
+        step(format!("relay: worker bundle is up to date (build {build})"));
+        return Ok(());
+    }
+    step("relay: worker-build --release");
     process::run(
         Command::new(&tools.worker_build)
             .arg("--release")
@@ -113,7 +125,6 @@ pub fn worker(root: &Path, tools: &Tools) -> Result<()> {
             .env("ESBUILD_BIN", &tools.esbuild)
             .env("OSDGATE_BUILD", &build),
     )?;
-    let shim = root.join("edge-worker/build/worker/shim.mjs");
     if !shim.is_file() {
         bail!("worker-build finished but {} is missing", shim.display());
     }
@@ -127,11 +138,12 @@ pub fn target_dir(root: &Path) -> Result<PathBuf> {
         let dir = PathBuf::from(dir);
         return Ok(if dir.is_absolute() { dir } else { root.join(dir) });
     }
-    let metadata = process::output(
-        Command::new("cargo")
-            .current_dir(root)
-            .args(["metadata", "--format-version", "1", "--no-deps"]),
-    )?;
+    let metadata = process::output(Command::new("cargo").current_dir(root).args([
+        "metadata",
+        "--format-version",
+        "1",
+        "--no-deps",
+    ]))?;
     let json: serde_json::Value = serde_json::from_str(&metadata).context("cargo metadata")?;
     json["target_directory"]
         .as_str()

@@ -78,16 +78,19 @@ fn parse_port(args: &[String]) -> Result<u16> {
             .ok()
             .filter(|port| *port != 0)
             .with_context(|| format!("--port takes a TCP port from 1 to 65535, not `{value}`")),
-        [single] if single.starts_with("--port=") => parse_port(&[
-            "--port".to_owned(),
-            single.trim_start_matches("--port=").to_owned(),
-        ]),
+        [single] if single.starts_with("--port=") => {
+            parse_port(&["--port".to_owned(), single.trim_start_matches("--port=").to_owned()])
+        }
         _ => bail!("`dev` takes only `--port N`, got `{}`", args.join(" ")),
     }
 }
 
 fn no_options(command: &str, args: &[String]) -> Result<()> {
-    if args.is_empty() { Ok(()) } else { bail!("`{command}` takes no options, got `{}`", args.join(" ")) }
+    if args.is_empty() {
+        Ok(())
+    } else {
+        bail!("`{command}` takes no options, got `{}`", args.join(" "))
+    }
 }
 
 /// The workspace root: the parent of this crate's directory (cargo sets the manifest dir at build

@@ -43,7 +43,8 @@ pub fn output(command: &mut Command) -> Result<String> {
     if !out.status.success() {
         bail!("`{}` failed ({})", describe(command), out.status);
     }
-    String::from_utf8(out.stdout).with_context(|| format!("`{}` printed non-UTF-8", describe(command)))
+    String::from_utf8(out.stdout)
+        .with_context(|| format!("`{}` printed non-UTF-8", describe(command)))
 }
 
 /// Run, echoing stdout and stderr as they come, and also return everything printed (both

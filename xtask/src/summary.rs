@@ -12,7 +12,11 @@ pub struct Counts {
 
 impl Counts {
     pub fn check(ok: bool) -> Self {
-        if ok { Counts { passed: 1, ..Counts::default() } } else { Counts { failed: 1, ..Counts::default() } }
+        if ok {
+            Counts { passed: 1, ..Counts::default() }
+        } else {
+            Counts { failed: 1, ..Counts::default() }
+        }
     }
 
     pub fn add(&mut self, other: &Counts) {
@@ -86,6 +90,9 @@ mod tests {
     #[test]
     fn summary_line_is_the_plain_form_ci_reads() {
         assert_eq!(Counts { passed: 7, failed: 0, skipped: 0 }.to_string(), "7 passed, 0 failed");
-        assert_eq!(Counts { passed: 7, failed: 1, skipped: 2 }.to_string(), "7 passed, 1 failed, 2 skipped");
+        assert_eq!(
+            Counts { passed: 7, failed: 1, skipped: 2 }.to_string(),
+            "7 passed, 1 failed, 2 skipped"
+        );
     }
 }

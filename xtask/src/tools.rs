@@ -69,7 +69,8 @@ pub fn ensure(root: &Path, needs: Needs) -> Result<Tools> {
         esbuild: node_modules.join("@esbuild/linux-x64/bin/esbuild"),
         node_bin: node_modules.join(".bin"),
     };
-    for (name, path) in [("wasm-opt (npm binaryen)", &tools.wasm_opt), ("esbuild", &tools.esbuild)] {
+    for (name, path) in [("wasm-opt (npm binaryen)", &tools.wasm_opt), ("esbuild", &tools.esbuild)]
+    {
         if !path.exists() {
             bail!("{name} is missing at {} after `npm ci`", path.display());
         }
@@ -163,7 +164,9 @@ fn ensure_npm_packages(root: &Path) -> Result<()> {
         return Ok(());
     }
     if !process::on_path("npm") {
-        bail!("Node.js and npm are required (Node 20.3 or later); install them, e.g. apt-get install nodejs npm");
+        bail!(
+            "Node.js and npm are required (Node 20.3 or later); install them, e.g. apt-get install nodejs npm"
+        );
     }
     step("npm packages (wrangler, binaryen, @playwright/test): npm ci");
     process::run(
