@@ -71,11 +71,9 @@ fn wait_healthy(guard: &mut GroupGuard, port: u16, limit: Duration) -> Result<()
         if let Some(status) = guard.try_wait()? {
             bail!("wrangler dev exited before the relay answered ({status})");
         }
-        if let Ok(status) = http_get_status(port, "/api/v1/health") {
-            if status == 200 {
-                step(format!("relay: healthy after {:.1}s", started.elapsed().as_secs_f32()));
-                return Ok(());
-            }
+        if let Ok(200) = http_get_status(port, "/api/v1/health") {
+            step(format!("relay: healthy after {:.1}s", started.elapsed().as_secs_f32()));
+            return Ok(());
         }
         if started.elapsed() > limit {
             bail!("the relay did not answer /api/v1/health within {}s", limit.as_secs());
