@@ -711,7 +711,7 @@ mod tests {
         assert_eq!(doc.keys[0].values[0].data, RegData::Binary(vec![1, 2, 3]));
         assert_eq!(doc.keys[0].values[1].data, RegData::Dword(16));
         assert_eq!(doc.problems.len(), 1);
-        assert_eq!(doc.problems[0].line, 7);
+        assert_eq!(doc.problems[0].line, 8);
         let found = doc.certificate_blobs();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].location.known_store(), Some(Store::Root));
