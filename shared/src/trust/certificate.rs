@@ -715,6 +715,10 @@ fn classify_der(bytes: &[u8]) -> DerShape {
         }
         return DerShape::Unknown;
     }
+    // Encrypted PKCS#8: an AlgorithmIdentifier then the encrypted key (no version).
+    if first.tag() == Tag::Sequence && second.tag() == Tag::OctetString {
+        return DerShape::PrivateKey("encrypted PKCS#8 private key");
+    }
     if first.tag() != Tag::Integer {
         return DerShape::Unknown;
     }
@@ -737,20 +741,7 @@ fn classify_der(bytes: &[u8]) -> DerShape {
         ([0], Tag::Integer) => DerShape::PrivateKey("PKCS#1 RSA private key"),
         // SEC1 ECPrivateKey: version 1, then the key octets.
         ([1], Tag::OctetString) => DerShape::PrivateKey("SEC1 EC private key"),
-        // Encrypted PKCS#8: AlgorithmIdentifier then OCTET STRING (no version).
         _ => DerShape::Unknown,
-    }
-    .or_encrypted(first.tag(), second.tag())
-}
-
-impl DerShape {
-    fn or_encrypted(self, first: Tag, second: Tag) -> Self {
-        match self {
-            DerShape::Unknown if first == Tag::Sequence && second == Tag::OctetString => {
-                DerShape::PrivateKey("encrypted PKCS#8 private key")
-            }
-            other => other,
-        }
     }
 }
 

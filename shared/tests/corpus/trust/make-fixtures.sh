@@ -112,9 +112,10 @@ openssl crl2pkcs7 -nocrl -certfile chain-root.pem -certfile chain-intermediate.p
 cat rsa2048-sha256.pem ec256-sha256.pem > two-roots.pem
 openssl pkcs12 -export -inkey "$work/nonca.key" -in nonca.pem -passout pass:test -out nonca.pfx
 cp "$work/nonca.key" private-pkcs8.key
-openssl pkey -in "$work/nonca.key" -outform DER -out private-pkcs8-der.key
+openssl pkey -in "$work/nonca.key" -outform DER -out private-rsa-der.key
+openssl pkcs8 -topk8 -nocrypt -in "$work/nonca.key" -outform DER -out private-pkcs8-der.key
+openssl pkcs8 -topk8 -in "$work/nonca.key" -passout pass:test -outform DER -out private-pkcs8-encrypted-der.key
 openssl rsa -in "$work/nonca.key" -traditional -out private-rsa.key 2>/dev/null
-openssl pkey -in "$work/ec256-sha256.key" -outform DER -out "$work/ec.der"
 openssl ec -in "$work/ec256-sha256.key" -outform DER -out private-ec-sec1-der.key 2>/dev/null
 
 # DER copies and the independently computed expectations.
