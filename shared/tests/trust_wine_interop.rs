@@ -45,12 +45,14 @@ struct Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        let started = std::time::Instant::now();
         let server = self.wine.with_file_name("wineserver");
         if server.exists() {
             let _ =
                 Command::new(server).arg("-k").env("WINEPREFIX", self.dir.join("prefix")).status();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+        eprintln!("cleanup: {:.1} s", started.elapsed().as_secs_f64());
     }
 }
 
@@ -135,25 +137,25 @@ fn wine_crypt32_lists_imported_roots() {
         run(wine_command().args(["reg", "import"]).arg(windows_path(patch)), "wine reg import");
     }
 
+    let listing = run(
+        wine_command().arg(&exe).args([Store::AuthRoot.key_name(), Store::Root.key_name()]),
+        "certlist.exe under Wine",
+    );
     for (store, certs) in [(Store::AuthRoot, &auth_root), (Store::Root, &root)] {
-        let listing =
-            run(wine_command().arg(&exe).arg(store.key_name()), "certlist.exe under Wine");
         for cert in certs.iter() {
-            let line = listing
-                .lines()
-                .find(|l| l.starts_with(&cert.sha1_thumbprint_hex()))
-                .unwrap_or_else(|| {
-                    panic!(
-                        "crypt32 does not list {} ({}) in {}:\n{listing}",
-                        cert.sha1_thumbprint_hex(),
-                        cert.subject(),
-                        store.key_name()
-                    )
-                });
+            let prefix = format!("{}\t{}\t", store.key_name(), cert.sha1_thumbprint_hex());
+            let line = listing.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| {
+                panic!(
+                    "crypt32 does not list {} ({}) in {}:\n{listing}",
+                    cert.sha1_thumbprint_hex(),
+                    cert.subject(),
+                    store.key_name()
+                )
+            });
             let fields: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
-            assert_eq!(fields.len(), 3, "{line}");
-            assert_eq!(fields[1], cert.subject(), "subject as crypt32 shows it");
-            assert_eq!(fields[2], cert.display_name(), "display name as crypt32 shows it");
+            assert_eq!(fields.len(), 4, "{line}");
+            assert_eq!(fields[2], cert.subject(), "subject as crypt32 shows it");
+            assert_eq!(fields[3], cert.display_name(), "display name as crypt32 shows it");
         }
     }
 }

@@ -1,8 +1,8 @@
 /* Lists the certificates of a LocalMachine system store through crypt32, the way Windows code sees
- * them: one line per certificate, "<SHA-1 thumbprint>\t<subject>\t<simple display name>".
+ * them: one line per certificate, "<store>\t<SHA-1 thumbprint>\t<subject>\t<simple display name>".
  * Subject: CertNameToStrW(CERT_X500_NAME_STR | CERT_NAME_STR_REVERSE_FLAG).
  * Used by shared/tests/trust_wine_interop.rs (compiled with x86_64-w64-mingw32-gcc, run under Wine).
- * Usage: certlist.exe STORE    (e.g. AuthRoot, ROOT). Exit 0 when the store opened, 2 otherwise. */
+ * Usage: certlist.exe STORE...   (e.g. AuthRoot ROOT). Exit 0 when every store opened, 2 otherwise. */
 #include <windows.h>
 #include <wincrypt.h>
 #include <stdio.h>
@@ -15,21 +15,17 @@ static void print_wide(const WCHAR *text)
         fputs(buffer, stdout);
 }
 
-int wmain(int argc, WCHAR **argv)
+static int list_store(const WCHAR *store_name)
 {
     HCERTSTORE store;
     PCCERT_CONTEXT cert = NULL;
     int count = 0;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: certlist STORE\n");
-        return 2;
-    }
     store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-                          CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG, argv[1]);
+                          CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG, store_name);
     if (!store) {
         fprintf(stderr, "CertOpenStore failed: 0x%08lx\n", GetLastError());
-        return 2;
+        return 0;
     }
     while ((cert = CertEnumCertificatesInStore(store, cert)) != NULL) {
         BYTE hash[20];
@@ -41,6 +37,8 @@ int wmain(int argc, WCHAR **argv)
             fprintf(stderr, "CertGetCertificateContextProperty failed: 0x%08lx\n", GetLastError());
             continue;
         }
+        print_wide(store_name);
+        putchar('\t');
         for (i = 0; i < size; i++)
             printf("%02X", hash[i]);
         putchar('\t');
@@ -55,5 +53,19 @@ int wmain(int argc, WCHAR **argv)
     }
     fprintf(stderr, "%d certificate(s)\n", count);
     CertCloseStore(store, 0);
+    return 1;
+}
+
+int wmain(int argc, WCHAR **argv)
+{
+    int i;
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: certlist STORE...\n");
+        return 2;
+    }
+    for (i = 1; i < argc; i++)
+        if (!list_store(argv[i]))
+            return 2;
     return 0;
 }
