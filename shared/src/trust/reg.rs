@@ -446,7 +446,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<(String, RegEncoding), RegReadError> 
         return Err(RegReadError::Empty);
     }
     let utf16 = |body: &[u8], little: bool| -> Result<String, RegReadError> {
-        if body.len() % 2 != 0 {
+        if !body.len().is_multiple_of(2) {
             return Err(RegReadError::OddUtf16Length(bytes.len()));
         }
         let units: Vec<u16> = body
