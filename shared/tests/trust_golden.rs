@@ -269,3 +269,26 @@ fn subjects_as_windows_shows_them() {
     assert_eq!(load("chain-leaf").issuer(), "CN=Contoso Issuing CA, O=Contoso, C=US");
     assert_eq!(load("chain-leaf").display_name(), "gateway.contoso.test");
 }
+
+#[test]
+fn apply_scripts_are_golden() {
+    use osdgate_model::trust::scripts::{ApplyScriptParams, PatchFile, generate};
+    let keys = ["chain-root", "ec256-sha256"]
+        .iter()
+        .map(|n| {
+            format!(
+                "HKEY_LOCAL_MACHINE\\winpe-offline\\Microsoft\\SystemCertificates\\AuthRoot\\Certificates\\{}",
+                load(n).sha1_thumbprint_hex()
+            )
+        })
+        .collect();
+    let params = ApplyScriptParams {
+        wim_path: "D:\\Media\\boot.wim".to_string(),
+        index: 1,
+        mount_dir: None,
+        patches: vec![PatchFile { file_name: "roots.reg".to_string(), keys }],
+    };
+    let scripts = generate(&params).unwrap();
+    golden("apply-trust.golden.ps1", scripts.powershell.as_bytes());
+    golden("apply-trust.golden.cmd", scripts.cmd.as_bytes());
+}

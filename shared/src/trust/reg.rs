@@ -171,15 +171,75 @@ pub fn reg_text(entries: &[RegCertificateEntry]) -> String {
 pub fn utf16le_with_bom(text: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(2 + text.len() * 2);
     out.extend_from_slice(&[0xFF, 0xFE]);
-    for unit in text.encode_utf16() {
-        out.extend_from_slice(&unit.to_le_bytes());
-    }
+    push_utf16(&mut out, text);
     out
 }
 
-/// The bytes of a `.reg` file holding `entries`, exactly as `reg export` writes them (spec §2).
+fn push_utf16(out: &mut Vec<u8>, text: &str) {
+    for unit in text.encode_utf16() {
+        out.extend_from_slice(&unit.to_le_bytes());
+    }
+}
+
+/// `xx,` in UTF-16LE for every byte value: the hot loop of the writer copies 6 bytes per input
+/// byte instead of formatting.
+const HEX_COMMA_UTF16: [[u8; 6]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut table = [[0u8; 6]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [DIGITS[i >> 4], 0, DIGITS[i & 15], 0, b',', 0];
+        i += 1;
+    }
+    table
+};
+
+/// UTF-16LE of `\`, CRLF and the two-space indent of a continuation line.
+const LINE_BREAK_UTF16: [u8; 10] = [b'\\', 0, b'\r', 0, b'\n', 0, b' ', 0, b' ', 0];
+
+/// [`push_hex_value`] straight into UTF-16LE bytes (same output, see the tests).
+fn push_hex_value_utf16(out: &mut Vec<u8>, name: &str, bytes: &[u8]) {
+    let mut prefix = String::with_capacity(name.len() + 8);
+    prefix.push('"');
+    prefix.push_str(&escape_value_name(name));
+    prefix.push_str("\"=hex:");
+    push_utf16(out, &prefix);
+    let mut line_len = prefix.encode_utf16().count();
+    if let Some((last, rest)) = bytes.split_last() {
+        for byte in rest {
+            out.extend_from_slice(&HEX_COMMA_UTF16[usize::from(*byte)]);
+            line_len += 3;
+            if line_len >= WRAP_AT {
+                out.extend_from_slice(&LINE_BREAK_UTF16);
+                line_len = 2;
+            }
+        }
+        out.extend_from_slice(&HEX_COMMA_UTF16[usize::from(*last)][..4]);
+    }
+    out.extend_from_slice(&[b'\r', 0, b'\n', 0]);
+}
+
+/// The bytes of a `.reg` file holding `entries`, exactly as `reg export` writes them (spec §2):
+/// `utf16le_with_bom(&reg_text(entries))`, written directly as UTF-16LE.
 pub fn write_reg(entries: &[RegCertificateEntry]) -> Vec<u8> {
-    utf16le_with_bom(&reg_text(entries))
+    let capacity = 2 + 2
+        * (40
+            + entries
+                .iter()
+                .map(|e| e.key_path.len() + 20 + e.blob.len() * 3 + e.blob.len() / 8 + 8)
+                .sum::<usize>());
+    let mut out = Vec::with_capacity(capacity);
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    push_utf16(&mut out, REG5_HEADER);
+    push_utf16(&mut out, "\r\n\r\n");
+    for entry in entries {
+        push_utf16(&mut out, "[");
+        push_utf16(&mut out, &entry.key_path);
+        push_utf16(&mut out, "]\r\n");
+        push_hex_value_utf16(&mut out, "Blob", &entry.blob);
+        push_utf16(&mut out, "\r\n");
+    }
+    out
 }
 
 /// Convenience: the `.reg` bytes for `certificates` (duplicates by thumbprint written once).
@@ -697,6 +757,23 @@ mod tests {
     }
 
     #[test]
+    fn direct_utf16_writer_equals_text_writer() {
+        for len in [0usize, 1, 2, 21, 22, 23, 24, 46, 47, 48, 72, 73, 300] {
+            let entries = vec![
+                RegCertificateEntry {
+                    key_path: "HKEY_LOCAL_MACHINE\\SOFTWARE\\K\u{e9}y".to_string(),
+                    blob: (0..len).map(|i| (i * 37 % 256) as u8).collect(),
+                },
+                RegCertificateEntry {
+                    key_path: "HKEY_LOCAL_MACHINE\\X".to_string(),
+                    blob: vec![1],
+                },
+            ];
+            assert_eq!(write_reg(&entries), utf16le_with_bom(&reg_text(&entries)), "{len}");
+        }
+    }
+
+    #[test]
     fn reader_rejects_non_reg() {
         assert_eq!(read_reg(b""), Err(RegReadError::Empty));
         assert!(matches!(read_reg(b"hello\r\n"), Err(RegReadError::MissingHeader { .. })));
@@ -717,6 +794,27 @@ mod tests {
         assert_eq!(found[0].location.known_store(), Some(Store::Root));
         assert_eq!(found[0].location.known_hive(), Some(Hive::Software));
         assert!(found[0].decoded.is_err());
+    }
+
+    #[test]
+    fn reader_accepts_utf16_without_bom_and_big_endian() {
+        let text = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\r\n\"Blob\"=hex:0a\r\n\r\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let doc = read_reg(&le).unwrap();
+        assert_eq!(doc.encoding, RegEncoding::Utf16Le);
+        assert_eq!(doc.keys[0].values[0].data, RegData::Binary(vec![10]));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        let doc = read_reg(&be).unwrap();
+        assert_eq!(doc.encoding, RegEncoding::Utf16BeBom);
+        assert_eq!(doc.keys[0].path, "HKEY_LOCAL_MACHINE\\SOFTWARE\\X");
+        // Latin-1 bytes that are not UTF-8 (a value name with an umlaut).
+        let latin = b"REGEDIT4\r\n[HKEY_LOCAL_MACHINE\\A]\r\n\"K\xe4se\"=\"x\"\r\n";
+        let doc = read_reg(latin).unwrap();
+        assert_eq!(doc.encoding, RegEncoding::Latin1);
+        assert_eq!(doc.keys[0].values[0].name, "K\u{e4}se");
+        // A truncated UTF-16 file is an error, not a panic.
+        assert_eq!(read_reg(&le[..le.len() - 1]), Err(RegReadError::OddUtf16Length(le.len() - 1)));
     }
 
     #[test]

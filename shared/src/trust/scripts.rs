@@ -176,6 +176,17 @@ function Invoke-Step([string]$Name, [int]$Code, [string]$Exe, [string[]]$Argumen
     }
 }
 
+# Windows PowerShell 5.1 turns a native command's redirected stderr into an error, which
+# 'Stop' makes terminating: query keys with 'Continue'.
+function Test-RegistryKey([string]$Key, [string[]]$Extra = @()) {
+    $saved = $ErrorActionPreference
+    $ErrorActionPreference = 'Continue'
+    & reg.exe query $Key @Extra 2>&1 | Out-Null
+    $found = ($LASTEXITCODE -eq 0)
+    $ErrorActionPreference = $saved
+    return $found
+}
+
 try {
     # Validate everything before mounting anything.
     $principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
@@ -198,8 +209,7 @@ try {
     } else {
         New-Item -ItemType Directory -Path $MountDir | Out-Null
     }
-    & reg.exe query $HiveKey 2>$null | Out-Null
-    if ($LASTEXITCODE -eq 0) {
+    if (Test-RegistryKey $HiveKey) {
         throw "$HiveKey is already loaded; unload it first with: reg unload $HiveKey"
     }
 
@@ -213,8 +223,7 @@ try {
     foreach ($key in $ExpectedKeys) {
         $script:Step = "verify $key"
         $script:ExitCode = 6
-        & reg.exe query $key /v Blob | Out-Null
-        if ($LASTEXITCODE -ne 0) { throw "key missing after import: $key" }
+        if (-not (Test-RegistryKey $key @('/v', 'Blob'))) { throw "key missing after import: $key" }
     }
     # Close every handle into the hive before unloading it.
     [GC]::Collect()
@@ -390,9 +399,15 @@ mod tests {
         assert!(ps.contains(
             "'HKLM\\winpe-offline\\Microsoft\\SystemCertificates\\AuthRoot\\Certificates\\ABCD'"
         ));
-        for needle in
-            ["/Mount-Image", "'load'", "'import'", "/v Blob", "'unload'", "'/Commit'", "/Discard"]
-        {
+        for needle in [
+            "/Mount-Image",
+            "'load'",
+            "'import'",
+            "@('/v', 'Blob')",
+            "'unload'",
+            "'/Commit'",
+            "/Discard",
+        ] {
             assert!(ps.contains(needle), "powershell lacks {needle}");
         }
         let cmd = &scripts.cmd;
