@@ -6,10 +6,14 @@
 //! byte, then `encode_utf16().collect()`. Criterion prints both; the ratio is in the report.
 //!
 //! Input: the roots of Debian's `ca-certificates` plus fixtures, to make 150.
+//!
+//! "Natively" means the native CLI's profile: `cargo bench -p osdgate-model --bench trust_reg
+//! --profile release-native` (the default `bench` profile inherits `release`, which is tuned for
+//! wasm size with `opt-level = "z"`).
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use osdgate_model::trust::reg::{Hive, RegCertificateEntry, Store, write_certificates, write_reg};
-use osdgate_model::trust::{BlobProfile, TrustCertificate, read_certificates};
+use osdgate_model::trust::{BlobProfile, TrustCertificate, encode_blob, read_certificates};
 
 fn certificates() -> Vec<TrustCertificate> {
     const BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
@@ -74,6 +78,14 @@ fn bench(c: &mut Criterion) {
                 Hive::WinpeOffline,
                 BlobProfile::Windows,
             )
+        })
+    });
+    c.bench_function("encode_blobs_only_150", |b| {
+        b.iter(|| {
+            black_box(&certs)
+                .iter()
+                .map(|c| encode_blob(c, BlobProfile::Windows).bytes.len())
+                .sum::<usize>()
         })
     });
     c.bench_function("writer_only_150", |b| b.iter(|| write_reg(black_box(&entries))));

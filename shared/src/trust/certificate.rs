@@ -199,6 +199,9 @@ pub struct TrustCertificate {
     der: Vec<u8>,
     cert: Certificate,
     tbs_range: (usize, usize),
+    /// SHA-1 of `der`, computed once: it is the key name, property 3 and the identity used to
+    /// deduplicate, so it is needed several times per certificate.
+    sha1: [u8; 20],
 }
 
 impl fmt::Debug for TrustCertificate {
@@ -243,7 +246,7 @@ impl TrustCertificate {
     pub fn from_der(der: &[u8]) -> Result<Self, der::Error> {
         let cert = Certificate::from_der(der)?;
         let tbs_range = tbs_range(der)?;
-        Ok(Self { der: der.to_vec(), cert, tbs_range })
+        Ok(Self { der: der.to_vec(), cert, tbs_range, sha1: Sha1::digest(der).into() })
     }
 
     /// The DER encoding exactly as given.
@@ -264,7 +267,7 @@ impl TrustCertificate {
 
     /// SHA-1 of the DER: the thumbprint and property 3.
     pub fn sha1(&self) -> [u8; 20] {
-        Sha1::digest(&self.der).into()
+        self.sha1
     }
 
     /// SHA-256 of the DER: property 107.
