@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod trust;
+
 /// osdgate: check deployments and build the artifacts for boot media over a gateway.
 #[derive(Debug, Parser)]
 #[command(name = "osdgate", version, about)]
@@ -16,6 +18,8 @@ struct Cli {
 enum Command {
     /// Print the version of the CLI and of the model it checks against.
     Version,
+    /// Trusted roots for boot media: certificate -> WinPE registry patch, inspect, decode, apply scripts.
+    Trust(trust::TrustArgs),
 }
 
 fn main() -> ExitCode {
@@ -25,5 +29,6 @@ fn main() -> ExitCode {
             println!("osdgate {}", osdgate_model::VERSION);
             ExitCode::SUCCESS
         }
+        Command::Trust(args) => trust::run(args),
     }
 }
