@@ -1,0 +1,1 @@
+//! ConfigMgr task sequence XML: import (bare `<sequence>` or console export zip) and export.
