@@ -27,6 +27,9 @@ pub struct TaskSequence {
     /// The `version` attribute of `<sequence>` (`3.10` for the console, `3.00` for MDT templates).
     #[serde(default = "default_sequence_version")]
     pub sequence_version: String,
+    /// Other attributes of `<sequence>`, as written (kept for the round trip).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequence_attributes: Vec<Attribute>,
     /// Package IDs listed in `<referenceList>`: ConfigMgr's own list of the content the sequence needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Document, Timestamp};
 pub use context::Context;
 pub use rules::{RULES, Rule, SeedSection, rule};
+pub use task_sequence::lint_task_sequence;
 
 /// How bad a finding is.
 #[derive(

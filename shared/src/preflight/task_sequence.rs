@@ -93,7 +93,7 @@ pub(super) fn check(cx: &mut Context<'_>) {
                     if windows_pe && !found.disabled {
                         findings.push((
                             &UPGRADE_NEEDS_NO_WINDOWS_PE,
-                            format!("{base}.{}", TaskSequence::step_path(indices)),
+                            join(&base, &TaskSequence::step_path(indices)),
                             format!("step `{}` of in-place upgrade task sequence `{}` runs in Windows PE, which is not available over a gateway", step.name, sequence.id),
                         ));
                     }
@@ -120,7 +120,7 @@ fn workgroup(sequence: &TaskSequence, base: &str, findings: &mut Vec<Finding>) {
             StepType::ApplyNetworkSettings => (&DOMAIN_JOIN_NETWORK_SETTINGS, "OSDNetworkJoinType"),
             _ => (&DOMAIN_JOIN_STEP, "OSDJoinType"),
         };
-        let step_path = format!("{base}.{}", TaskSequence::step_path(indices));
+        let step_path = join(base, &TaskSequence::step_path(indices));
         let path = match step.variable_index(variable) {
             Some(k) => format!("{step_path}.variables[{k}]"),
             None => step_path,
@@ -146,6 +146,17 @@ fn ccmhostname(
     findings: &mut Vec<Finding>,
 ) {
     let gateway_hosts: Vec<String> = cx.document.gateways.iter().filter_map(|g| g.host()).collect();
+    ccmhostname_with(Some(&gateway_hosts), sequence, base, why, findings);
+}
+
+/// `gateway_hosts`: `None` when the gateways are unknown (lint of a task sequence alone).
+fn ccmhostname_with(
+    gateway_hosts: Option<&[String]>,
+    sequence: &TaskSequence,
+    base: &str,
+    why: &str,
+    findings: &mut Vec<Finding>,
+) {
     let mut setup_steps = 0;
     sequence.for_each_step(|found, indices| {
         let step = found.step;
@@ -153,7 +164,7 @@ fn ccmhostname(
             return;
         }
         setup_steps += 1;
-        let step_path = format!("{base}.{}", TaskSequence::step_path(indices));
+        let step_path = join(base, &TaskSequence::step_path(indices));
         let properties = step.client_install_properties().unwrap_or("");
         let path = match step.variable_index("SMSClientInstallProperties") {
             Some(k) => format!("{step_path}.variables[{k}]"),
@@ -167,6 +178,7 @@ fn ccmhostname(
             )),
             Some(value) => {
                 let host = value.split('/').next().unwrap_or("").to_ascii_lowercase();
+                let Some(gateway_hosts) = gateway_hosts else { return };
                 if !gateway_hosts.contains(&host) {
                     findings.push((
                         &CCMHOSTNAME_NOT_A_GATEWAY,
@@ -180,8 +192,40 @@ fn ccmhostname(
     if setup_steps == 0 {
         findings.push((
             &MISSING_CCMHOSTNAME,
-            format!("{base}.steps"),
+            join(base, "steps"),
             format!("task sequence `{}` has no enabled Setup Windows and ConfigMgr step to carry CCMHOSTNAME, but {why}", sequence.id),
         ));
     }
+}
+
+fn join(base: &str, rest: &str) -> String {
+    if base.is_empty() { rest.to_owned() } else { format!("{base}.{rest}") }
+}
+
+/// The task-sequence rules of the boot-media-over-gateway scenario, on a task sequence alone
+/// (`osdgate ts lint`): workgroup join (`OSDG-TS-001`, `OSDG-TS-002`) and CCMHOSTNAME
+/// (`OSDG-TS-004`). Paths are relative to the task sequence (`steps[0].children[3]...`). The boot
+/// image and the gateways are not part of a sequence's XML, so the rules that need them do not run.
+pub fn lint_task_sequence(sequence: &TaskSequence) -> super::Report {
+    let mut findings: Vec<Finding> = Vec::new();
+    workgroup(sequence, "", &mut findings);
+    ccmhostname_with(
+        None,
+        sequence,
+        "",
+        "boot-media clients use token-based authentication after the task sequence",
+        &mut findings,
+    );
+    let findings = findings
+        .into_iter()
+        .map(|(rule, path, message)| super::Finding {
+            rule: rule.id.to_owned(),
+            severity: rule.severity,
+            path,
+            message,
+            fix: rule.fix.to_owned(),
+            seed: rule.seed.map(|s| s.to_reference()),
+        })
+        .collect();
+    super::Report::from_findings(findings, None)
 }
