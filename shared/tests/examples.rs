@@ -30,8 +30,14 @@ fn correct_examples_have_no_errors_and_validate_into_a_plan() {
         let doc = document(&format!("{scenario}.toml"));
         let report = preflight::check_at(&doc, now());
         assert!(!report.has_errors(), "{scenario}: {}", report.to_human());
-        assert_eq!(report.with_severity(Severity::Warning).count(), 0, "{scenario}: {}", report.to_human());
-        let plan = doc.validate_at(now()).unwrap_or_else(|r| panic!("{scenario}: {}", r.to_human()));
+        assert_eq!(
+            report.with_severity(Severity::Warning).count(),
+            0,
+            "{scenario}: {}",
+            report.to_human()
+        );
+        let plan =
+            doc.validate_at(now()).unwrap_or_else(|r| panic!("{scenario}: {}", r.to_human()));
         assert_eq!(plan.document(), &doc);
         // Every deployment in a correct example is for the scenario it is named after.
         assert!(doc.deployments.iter().all(|d| d.scenario.as_str() == *scenario), "{scenario}");
@@ -45,7 +51,8 @@ fn broken_examples_give_the_expected_reports() {
         let report = preflight::check_at(&doc, now());
         assert!(report.has_errors(), "{scenario}");
         assert!(doc.validate_at(now()).is_err());
-        let expected: Value = serde_json::from_str(&read(&format!("{scenario}.broken.expected.json"))).unwrap();
+        let expected: Value =
+            serde_json::from_str(&read(&format!("{scenario}.broken.expected.json"))).unwrap();
         let expected: Vec<(String, String, String)> = expected["findings"]
             .as_array()
             .unwrap()
@@ -83,14 +90,17 @@ fn examples_round_trip_through_json_and_toml() {
 
 #[test]
 fn parse_errors_carry_line_and_column() {
-    let error = Document::from_toml("schema = \"osdgate/v1\"\n[site]\ncode = \"ABC\"\nversion = \"1999\"\n")
-        .unwrap_err();
+    let error = Document::from_toml(
+        "schema = \"osdgate/v1\"\n[site]\ncode = \"ABC\"\nversion = \"1999\"\n",
+    )
+    .unwrap_err();
     assert_eq!(error.line, Some(4), "{error}");
     assert!(error.column.is_some());
     let error = Document::from_json("{\n  \"schema\": \"osdgate/v2\"\n}").unwrap_err();
     assert!(error.line.is_some(), "{error}");
     assert!(error.message.contains("osdgate/v1"), "{error}");
-    let error = Document::from_json("{\n  \"schema\": \"osdgate/v1\",\n  \"site\": ,\n}").unwrap_err();
+    let error =
+        Document::from_json("{\n  \"schema\": \"osdgate/v1\",\n  \"site\": ,\n}").unwrap_err();
     assert_eq!((error.line, error.column), (Some(3), Some(11)), "{error}");
     let error = Document::from_json("{\"schema\": \"osdgate/v1\", \"site\": {\"code\": \"ABC\", \"version\": \"2010\", \"management_point_connection\": \"intranet_only\"}, \"gatways\": []}").unwrap_err();
     assert!(error.message.contains("gatways"), "unknown fields are rejected: {error}");
@@ -101,8 +111,25 @@ fn schema_describes_documents() {
     let schema = serde_json::to_value(Document::json_schema()).unwrap();
     assert_eq!(schema["properties"]["schema"]["$ref"], "#/$defs/SchemaTag");
     let defs = schema["$defs"].as_object().unwrap();
-    for name in ["Gateway", "ContentPackage", "BoundaryGroup", "Deployment", "Media", "Device", "TaskSequence", "Node", "StepType", "SiteVersion"] {
+    for name in [
+        "Gateway",
+        "ContentPackage",
+        "BoundaryGroup",
+        "Deployment",
+        "Media",
+        "Device",
+        "TaskSequence",
+        "Node",
+        "StepType",
+        "SiteVersion",
+    ] {
         assert!(defs.contains_key(name), "{name} missing from the schema");
     }
-    assert_eq!(schema["$defs"]["SiteVersion"]["oneOf"].as_array().map(Vec::len).or(schema["$defs"]["SiteVersion"]["enum"].as_array().map(Vec::len)), Some(5));
+    assert_eq!(
+        schema["$defs"]["SiteVersion"]["oneOf"]
+            .as_array()
+            .map(Vec::len)
+            .or(schema["$defs"]["SiteVersion"]["enum"].as_array().map(Vec::len)),
+        Some(5)
+    );
 }
