@@ -17,8 +17,11 @@ fn big_document() -> Document {
         package.id = format!("ABC{:05X}", 0x100 + i);
         package.name = format!("Package {i}");
         // Every 50th package is only on the intranet DP, so the rule has findings to report.
-        package.distributed_to =
-            if i % 50 == 0 { vec!["dp-hq".into()] } else { vec!["gw-relay".into(), "dp-hq".into()] };
+        package.distributed_to = if i % 50 == 0 {
+            vec!["dp-hq".into()]
+        } else {
+            vec!["gw-relay".into(), "dp-hq".into()]
+        };
         doc.content.push(package);
     }
     assert_eq!(doc.content.len(), 500);
@@ -53,7 +56,9 @@ fn big_document() -> Document {
 fn naive_content_rule(doc: &Document) -> Vec<String> {
     let mut findings = Vec::new();
     for deployment in &doc.deployments {
-        let Some(sequence) = doc.task_sequences.iter().find(|t| t.id == deployment.task_sequence_id) else {
+        let Some(sequence) =
+            doc.task_sequences.iter().find(|t| t.id == deployment.task_sequence_id)
+        else {
             continue;
         };
         for (step, _) in sequence.steps() {
@@ -83,7 +88,9 @@ fn bench(c: &mut Criterion) {
     assert_eq!(naive.len(), packages_missing);
 
     let mut group = c.benchmark_group("preflight 1000 steps 500 packages");
-    group.bench_function("check (all rules, indexed)", |b| b.iter(|| preflight::check(black_box(&doc))));
+    group.bench_function("check (all rules, indexed)", |b| {
+        b.iter(|| preflight::check(black_box(&doc)))
+    });
     group.bench_function("naive content rule alone (rescans per step)", |b| {
         b.iter(|| naive_content_rule(black_box(&doc)))
     });

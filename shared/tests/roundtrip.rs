@@ -25,19 +25,38 @@ fn step_type() -> impl Strategy<Value = StepType> {
 }
 
 fn expression() -> impl Strategy<Value = ConditionItem> {
-    (prop_oneof![Just(ExpressionType::Variable), Just(ExpressionType::Wmi), Just(ExpressionType::File)], prop::collection::vec((name(), text()), 0..3))
+    (
+        prop_oneof![
+            Just(ExpressionType::Variable),
+            Just(ExpressionType::Wmi),
+            Just(ExpressionType::File)
+        ],
+        prop::collection::vec((name(), text()), 0..3),
+    )
         .prop_map(|(expression_type, properties)| {
             ConditionItem::Expression(ConditionExpression {
                 expression_type,
-                properties: properties.into_iter().map(|(name, value)| GlobalVariable { name, value }).collect(),
+                properties: properties
+                    .into_iter()
+                    .map(|(name, value)| GlobalVariable { name, value })
+                    .collect(),
             })
         })
 }
 
 fn condition() -> impl Strategy<Value = Condition> {
     let item = expression().prop_recursive(3, 12, 3, |inner| {
-        (prop_oneof![Just(LogicalOperator::And), Just(LogicalOperator::Or), Just(LogicalOperator::Not)], prop::collection::vec(inner, 0..3))
-            .prop_map(|(operator, items)| ConditionItem::Operator(ConditionOperator { operator, items }))
+        (
+            prop_oneof![
+                Just(LogicalOperator::And),
+                Just(LogicalOperator::Or),
+                Just(LogicalOperator::Not)
+            ],
+            prop::collection::vec(inner, 0..3),
+        )
+            .prop_map(|(operator, items)| {
+                ConditionItem::Operator(ConditionOperator { operator, items })
+            })
     });
     prop::collection::vec(item, 1..3).prop_map(|items| Condition { items })
 }
@@ -48,54 +67,96 @@ fn step() -> impl Strategy<Value = Step> {
         text(),
         text(),
         any::<(bool, bool)>(),
-        prop::option::of(prop_oneof![Just(RunIn::WinPe), Just(RunIn::FullOs), Just(RunIn::WinPeAndFullOs)]),
+        prop::option::of(prop_oneof![
+            Just(RunIn::WinPe),
+            Just(RunIn::FullOs),
+            Just(RunIn::WinPeAndFullOs)
+        ]),
         prop::option::of(0u32..100),
         prop::option::of(condition()),
         text(),
         prop::collection::vec((name(), name(), any::<bool>(), text()), 0..4),
     )
-        .prop_map(|(step_type, name, description, (disabled, continue_on_error), run_in, timeout, condition, action, variables)| {
-            let mut step = Step::new(step_type, name);
-            step.description = description;
-            step.disabled = disabled;
-            step.continue_on_error = continue_on_error;
-            step.run_in = run_in;
-            step.timeout = timeout;
-            step.condition = condition;
-            step.action = action;
-            step.variables = variables
-                .into_iter()
-                .map(|(name, property, hidden, value)| StepVariable { name, property, hidden, value })
-                .collect();
-            step
-        })
+        .prop_map(
+            |(
+                step_type,
+                name,
+                description,
+                (disabled, continue_on_error),
+                run_in,
+                timeout,
+                condition,
+                action,
+                variables,
+            )| {
+                let mut step = Step::new(step_type, name);
+                step.description = description;
+                step.disabled = disabled;
+                step.continue_on_error = continue_on_error;
+                step.run_in = run_in;
+                step.timeout = timeout;
+                step.condition = condition;
+                step.action = action;
+                step.variables = variables
+                    .into_iter()
+                    .map(|(name, property, hidden, value)| StepVariable {
+                        name,
+                        property,
+                        hidden,
+                        value,
+                    })
+                    .collect();
+                step
+            },
+        )
 }
 
 fn nodes() -> impl Strategy<Value = Vec<Node>> {
     let leaf = step().prop_map(Node::Step);
     let node = leaf.prop_recursive(3, 24, 4, |inner| {
-        (text(), any::<(bool, bool)>(), prop::option::of(condition()), prop::collection::vec(inner, 0..4)).prop_map(
-            |(name, (disabled, continue_on_error), condition, children)| {
-                Node::Group(Group { name, description: String::new(), disabled, continue_on_error, condition, extra_attributes: vec![], children })
-            },
+        (
+            text(),
+            any::<(bool, bool)>(),
+            prop::option::of(condition()),
+            prop::collection::vec(inner, 0..4),
         )
+            .prop_map(|(name, (disabled, continue_on_error), condition, children)| {
+                Node::Group(Group {
+                    name,
+                    description: String::new(),
+                    disabled,
+                    continue_on_error,
+                    condition,
+                    extra_attributes: vec![],
+                    children,
+                })
+            })
     });
     prop::collection::vec(node, 0..5)
 }
 
 fn task_sequence() -> impl Strategy<Value = TaskSequence> {
-    (nodes(), prop::collection::vec("[A-Z]{3}[0-9A-F]{5}", 0..4), prop::collection::vec((name(), text()), 0..3)).prop_map(
-        |(steps, references, globals)| TaskSequence {
+    (
+        nodes(),
+        prop::collection::vec("[A-Z]{3}[0-9A-F]{5}", 0..4),
+        prop::collection::vec((name(), text()), 0..3),
+    )
+        .prop_map(|(steps, references, globals)| TaskSequence {
             id: "ABC00020".into(),
             name: "Generated".into(),
             boot_image_id: None,
             sequence_version: "3.10".into(),
             sequence_attributes: vec![],
-            references: references.into_iter().map(|package| Reference { package, attributes: vec![] }).collect(),
-            global_variables: globals.into_iter().map(|(name, value)| GlobalVariable { name, value }).collect(),
+            references: references
+                .into_iter()
+                .map(|package| Reference { package, attributes: vec![] })
+                .collect(),
+            global_variables: globals
+                .into_iter()
+                .map(|(name, value)| GlobalVariable { name, value })
+                .collect(),
             steps,
-        },
-    )
+        })
 }
 
 fn base_document() -> Document {

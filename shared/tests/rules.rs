@@ -26,7 +26,7 @@ const CENTER: &str = "software-center";
 
 type Mutation = fn(&mut Document);
 
-fn step_mut<'a>(doc: &'a mut Document, step_type: StepType) -> &'a mut Step {
+fn step_mut(doc: &mut Document, step_type: StepType) -> &mut Step {
     fn find<'a>(nodes: &'a mut [Node], step_type: &StepType) -> Option<&'a mut Step> {
         for node in nodes {
             match node {

@@ -30,7 +30,10 @@ fn step(node: &Node) -> &Step {
 fn imports_a_console_sequence_with_everything_in_order() {
     let ts = import_xml(&fixture("reimage-3.10.xml")).unwrap();
     assert_eq!(ts.sequence_version, "3.10");
-    assert_eq!(ts.sequence_attributes, vec![Attribute { name: "dependentPolicy".into(), value: "false".into() }]);
+    assert_eq!(
+        ts.sequence_attributes,
+        vec![Attribute { name: "dependentPolicy".into(), value: "false".into() }]
+    );
     let packages: Vec<&str> = ts.references.iter().map(|r| r.package.as_str()).collect();
     assert_eq!(packages, ["ABC00010", "ABC00011", "ABC00012"]);
     assert_eq!(ts.references[1].attributes[0].name, "type");
@@ -38,7 +41,10 @@ fn imports_a_console_sequence_with_everything_in_order() {
     assert_eq!(ts.steps.len(), 2);
 
     let install = group(&ts.steps[0]);
-    assert_eq!((install.name.as_str(), install.description.as_str()), ("Install Operating System", "Runs in Windows PE"));
+    assert_eq!(
+        (install.name.as_str(), install.description.as_str()),
+        ("Install Operating System", "Runs in Windows PE")
+    );
     let group_condition = install.condition.as_ref().unwrap();
     let ConditionItem::Expression(expression) = &group_condition.items[0] else { panic!() };
     assert_eq!(expression.expression_type, ExpressionType::Variable);
@@ -51,13 +57,18 @@ fn imports_a_console_sequence_with_everything_in_order() {
     assert_eq!((partition.retry_count, partition.run_from_net), (Some(0), Some(false)));
     assert_eq!(partition.action, "osddiskpart.exe");
     // or(variable, and(wmi, not(file)))
-    let ConditionItem::Operator(or) = &partition.condition.as_ref().unwrap().items[0] else { panic!() };
+    let ConditionItem::Operator(or) = &partition.condition.as_ref().unwrap().items[0] else {
+        panic!()
+    };
     assert_eq!(or.operator, LogicalOperator::Or);
     let ConditionItem::Operator(and) = &or.items[1] else { panic!() };
     assert_eq!(and.operator, LogicalOperator::And);
     let ConditionItem::Expression(wmi) = &and.items[0] else { panic!() };
     assert_eq!(wmi.expression_type, ExpressionType::Wmi);
-    assert_eq!(wmi.property("Query"), Some("SELECT * FROM Win32_ComputerSystem WHERE Model LIKE \"%Latitude%\""));
+    assert_eq!(
+        wmi.property("Query"),
+        Some("SELECT * FROM Win32_ComputerSystem WHERE Model LIKE \"%Latitude%\"")
+    );
     let ConditionItem::Operator(not) = &and.items[1] else { panic!() };
     assert_eq!(not.operator, LogicalOperator::Not);
     let ConditionItem::Expression(file) = &not.items[0] else { panic!() };
@@ -65,17 +76,29 @@ fn imports_a_console_sequence_with_everything_in_order() {
     assert_eq!(file.property("path"), Some("X:\\Windows\\System32\\legacy.flag"));
 
     let network = step(&install.children[2]);
-    assert_eq!(network.network_join(), Some(NetworkJoin::Workgroup { name: Some("REMOTE".into()) }));
+    assert_eq!(
+        network.network_join(),
+        Some(NetworkJoin::Workgroup { name: Some("REMOTE".into()) })
+    );
     assert!(network.variables[2].hidden);
 
     // An unknown step type: kept with its flags, extra attribute and extra element.
     let bitlocker = step(&install.children[3]);
-    assert_eq!(bitlocker.step_type, StepType::Other("SMS_TaskSequence_EnableBitLockerAction".into()));
+    assert_eq!(
+        bitlocker.step_type,
+        StepType::Other("SMS_TaskSequence_EnableBitLockerAction".into())
+    );
     assert_eq!(bitlocker.name, "Enable BitLocker & escrow");
     assert!(bitlocker.disabled && bitlocker.continue_on_error);
     assert_eq!(bitlocker.timeout, Some(30));
-    assert_eq!(bitlocker.extra_attributes, vec![Attribute { name: "customAttribute".into(), value: "kept".into() }]);
-    assert_eq!(bitlocker.extra_elements, vec!["<futureElement flavour=\"new\">kept &lt;as is&gt;</futureElement>".to_owned()]);
+    assert_eq!(
+        bitlocker.extra_attributes,
+        vec![Attribute { name: "customAttribute".into(), value: "kept".into() }]
+    );
+    assert_eq!(
+        bitlocker.extra_elements,
+        vec!["<futureElement flavour=\"new\">kept &lt;as is&gt;</futureElement>".to_owned()]
+    );
 
     let setup = group(&ts.steps[1]);
     let drivers = group(&setup.children[1]);
@@ -161,23 +184,32 @@ fn imports_console_export_zips() {
 
 #[test]
 fn bad_input_gets_positioned_errors_not_panics() {
-    let error = import_xml("<sequence version=\"3.10\">\n  <group name=\"x\">\n  </step>\n</sequence>").unwrap_err();
+    let error =
+        import_xml("<sequence version=\"3.10\">\n  <group name=\"x\">\n  </step>\n</sequence>")
+            .unwrap_err();
     assert_eq!(error.line, Some(3), "{error}");
     assert!(error.column.is_some());
     let error = import_xml("<sequence>\n<step name=\"no type\"/>\n</sequence>").unwrap_err();
     assert_eq!(error.line, Some(2), "{error}");
     assert!(error.to_string().contains("type"), "{error}");
-    let error = import_xml("<sequence>\n\n  <step type=\"x\" retryCount=\"many\"/></sequence>").unwrap_err();
+    let error = import_xml("<sequence>\n\n  <step type=\"x\" retryCount=\"many\"/></sequence>")
+        .unwrap_err();
     assert_eq!((error.line, error.column), (Some(3), Some(3)), "{error}");
     assert!(import_xml("<task/>").unwrap_err().to_string().contains("<sequence>"));
     assert!(import(b"PK\x03\x04 definitely not a zip").is_err());
-    let no_sequence = export_zip("<INSTANCE CLASSNAME=\"SMS_TaskSequencePackage\"></INSTANCE>", zip::CompressionMethod::Stored);
+    let no_sequence = export_zip(
+        "<INSTANCE CLASSNAME=\"SMS_TaskSequencePackage\"></INSTANCE>",
+        zip::CompressionMethod::Stored,
+    );
     assert!(import_zip(&no_sequence).unwrap_err().to_string().contains("Sequence"));
     let mut manifest_only = zip::ZipWriter::new(Cursor::new(Vec::new()));
     manifest_only.start_file("Manifest.xml", zip::write::SimpleFileOptions::default()).unwrap();
     let bytes = manifest_only.finish().unwrap().into_inner();
     assert!(import_zip(&bytes).unwrap_err().to_string().contains("object.xml"));
-    let broken_inner = export_zip(&object_xml("<![CDATA[<sequence>\n<group>\n</sequence>]]>"), zip::CompressionMethod::Deflated);
+    let broken_inner = export_zip(
+        &object_xml("<![CDATA[<sequence>\n<group>\n</sequence>]]>"),
+        zip::CompressionMethod::Deflated,
+    );
     let error = import(&broken_inner).unwrap_err();
     assert!(error.to_string().contains("Sequence property") && error.line == Some(3), "{error}");
 }
