@@ -105,6 +105,18 @@ pub enum HashAlgorithm {
     Sha512,
 }
 
+impl HashAlgorithm {
+    /// The name people know.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            HashAlgorithm::Sha1 => "SHA-1",
+            HashAlgorithm::Sha256 => "SHA-256",
+            HashAlgorithm::Sha384 => "SHA-384",
+            HashAlgorithm::Sha512 => "SHA-512",
+        }
+    }
+}
+
 /// Key storage providers of a PKI media certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -119,6 +131,23 @@ pub enum KeyProvider {
     MicrosoftEnhancedCryptographic,
     /// "Microsoft Base Cryptographic Provider v1.0".
     MicrosoftBaseCryptographic,
+}
+
+impl KeyProvider {
+    /// The provider's name as Windows shows it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            KeyProvider::MicrosoftEnhancedRsaAndAes => {
+                "Microsoft Enhanced RSA and AES Cryptographic Provider"
+            }
+            KeyProvider::Cng => "a v3 (CNG) key storage provider",
+            KeyProvider::MicrosoftStrongCryptographic => "Microsoft Strong Cryptographic Provider",
+            KeyProvider::MicrosoftEnhancedCryptographic => {
+                "Microsoft Enhanced Cryptographic Provider v1.0"
+            }
+            KeyProvider::MicrosoftBaseCryptographic => "Microsoft Base Cryptographic Provider v1.0",
+        }
+    }
 }
 
 /// A command that runs before the task sequence wizard (Customization page).

@@ -561,26 +561,25 @@ impl Step {
 pub fn install_property<'a>(properties: &'a str, key: &str) -> Option<&'a str> {
     let mut rest = properties.trim_start();
     while !rest.is_empty() {
-        let (token, after) = if let Some(eq) = rest.find('=') {
-            let name = &rest[..eq];
-            let value_start = &rest[eq + 1..];
-            let (value, after) = if let Some(quoted) = value_start.strip_prefix('"') {
-                match quoted.find('"') {
-                    Some(end) => (&quoted[..end], &quoted[end + 1..]),
-                    None => (quoted, ""),
+        let token_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (name, value, after) = match rest[..token_end].find('=') {
+            Some(eq) => {
+                let value_start = &rest[eq + 1..];
+                if let Some(quoted) = value_start.strip_prefix('"') {
+                    match quoted.find('"') {
+                        Some(close) => (&rest[..eq], &quoted[..close], &quoted[close + 1..]),
+                        None => (&rest[..eq], quoted, ""),
+                    }
+                } else {
+                    let end = value_start.find(char::is_whitespace).unwrap_or(value_start.len());
+                    (&rest[..eq], &value_start[..end], &value_start[end..])
                 }
-            } else {
-                let end = value_start.find(char::is_whitespace).unwrap_or(value_start.len());
-                (&value_start[..end], &value_start[end..])
-            };
-            ((name, Some(value)), after)
-        } else {
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            ((&rest[..end], None), &rest[end..])
+            }
+            None => (&rest[..token_end], "", &rest[token_end..]),
         };
-        let (name, value) = token;
-        if name.trim().eq_ignore_ascii_case(key) && !name.contains(char::is_whitespace) {
-            return value;
+        let has_value = rest[..token_end].contains('=');
+        if has_value && name.eq_ignore_ascii_case(key) {
+            return Some(value);
         }
         rest = after.trim_start();
     }

@@ -97,7 +97,7 @@ pub(super) fn check(cx: &mut Context<'_>) {
                 findings.push((
                     &MEDIA_CERTIFICATE,
                     path("certificate"),
-                    format!("the PKI certificate of media `{id}` uses {hash_algorithm:?} with {key_provider:?}; SHA-256 with the Microsoft Enhanced RSA and AES provider is recommended"),
+                    format!("the PKI certificate of media `{id}` uses {} with the {}; SHA-256 with the Microsoft Enhanced RSA and AES provider is recommended", hash_algorithm.display_name(), key_provider.display_name()),
                 ));
             }
         }
