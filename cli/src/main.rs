@@ -1,10 +1,14 @@
 //! `osdgate`: the admin CLI.
 
+mod check;
+mod output;
+mod schema;
+mod trust;
+mod ts;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-mod trust;
 
 /// osdgate: check deployments and build the artifacts for boot media over a gateway.
 #[derive(Debug, Parser)]
@@ -18,6 +22,13 @@ struct Cli {
 enum Command {
     /// Print the version of the CLI and of the model it checks against.
     Version,
+    /// Check a document (JSON or TOML) against every preflight rule. Exit 0: no errors, 1: errors,
+    /// 2: the file cannot be read or parsed.
+    Check(check::CheckArgs),
+    /// ConfigMgr task sequences: import, export, lint.
+    Ts(ts::TsArgs),
+    /// Print the JSON Schema of documents.
+    Schema(schema::SchemaArgs),
     /// Trusted roots for boot media: certificate -> WinPE registry patch, inspect, decode, apply scripts.
     Trust(trust::TrustArgs),
 }
@@ -29,6 +40,9 @@ fn main() -> ExitCode {
             println!("osdgate {}", osdgate_model::VERSION);
             ExitCode::SUCCESS
         }
+        Command::Check(args) => check::run(args),
+        Command::Ts(args) => ts::run(args),
+        Command::Schema(args) => schema::run(args),
         Command::Trust(args) => trust::run(args),
     }
 }
