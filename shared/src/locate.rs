@@ -134,7 +134,7 @@ pub fn locate(
         None => Vec::new(),
     };
     let serves = |source: &Source| {
-        source.content_enabled && distributed_to.iter().any(|id| *id == source.id)
+        source.content_enabled && distributed_to.contains(&source.id)
     };
     let to_source = |source: &Source| ContentSource {
         kind: source.kind,
