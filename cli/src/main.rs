@@ -1,5 +1,10 @@
 //! `osdgate`: the admin CLI.
 
+mod check;
+mod output;
+mod schema;
+mod ts;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +21,13 @@ struct Cli {
 enum Command {
     /// Print the version of the CLI and of the model it checks against.
     Version,
+    /// Check a document (JSON or TOML) against every preflight rule. Exit 0: no errors, 1: errors,
+    /// 2: the file cannot be read or parsed.
+    Check(check::CheckArgs),
+    /// ConfigMgr task sequences: import, export, lint.
+    Ts(ts::TsArgs),
+    /// Print the JSON Schema of documents.
+    Schema(schema::SchemaArgs),
 }
 
 fn main() -> ExitCode {
@@ -25,5 +37,8 @@ fn main() -> ExitCode {
             println!("osdgate {}", osdgate_model::VERSION);
             ExitCode::SUCCESS
         }
+        Command::Check(args) => check::run(args),
+        Command::Ts(args) => ts::run(args),
+        Command::Schema(args) => schema::run(args),
     }
 }

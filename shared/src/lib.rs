@@ -5,6 +5,9 @@
 //! same code runs in the browser, in the edge worker and natively.
 
 pub mod api;
+pub mod model;
+pub mod preflight;
+pub mod tasksequence;
 
 /// The product name, as the relay reports it in `GET /api/v1/health`.
 pub const PRODUCT_NAME: &str = "osdgate";

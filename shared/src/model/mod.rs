@@ -1,0 +1,42 @@
+//! The model: what an admin configures, as plain data with serde (JSON and TOML) and a JSON Schema.
+//!
+//! [`Document`] is raw input; [`Plan`] is a document that passed preflight. One file per concern.
+
+mod boot_image;
+mod boundary;
+mod client_settings;
+mod content;
+mod deployment;
+mod device;
+mod document;
+mod gateway;
+mod media;
+mod plan;
+mod site;
+mod task_sequence;
+mod time;
+
+pub use boot_image::{Architecture, BootImage};
+pub use boundary::{Boundary, BoundaryGroup, IpCidr, IpCidrError};
+pub use client_settings::{
+    ClientSettings, CloudServices, EffectiveCloudServices, effective_cloud_services,
+};
+pub use content::{ContentFile, ContentKind, ContentPackage};
+pub use deployment::{
+    Deployment, DeploymentOption, MakeAvailableTo, ProgramReference, Purpose, Scenario,
+};
+pub use device::{Collection, Device, DeviceVariable, normalize_guid, normalize_mac};
+pub use document::{Document, DocumentError, DocumentFormat, SCHEMA_ID, SchemaTag, line_column};
+pub use gateway::{CertificateKind, DistributionPoint, Gateway, GatewayCertificate, TrustedRoot};
+pub use media::{
+    HashAlgorithm, KeyProvider, ManagementPoint, Media, MediaCertificate, MediaFormat,
+    MediaManagement, PrestartCommand,
+};
+pub use plan::Plan;
+pub use site::{ManagementPointConnection, Site, SiteVersion};
+pub use task_sequence::{
+    Attribute, Condition, ConditionExpression, ConditionItem, ConditionOperator, ExpressionType,
+    GlobalVariable, Group, LogicalOperator, NetworkJoin, Node, Reference, RunIn, Step, StepRef,
+    StepType, StepVariable, TaskSequence, VerbatimXml, install_property,
+};
+pub use time::{Timestamp, TimestampError};

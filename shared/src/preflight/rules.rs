@@ -1,0 +1,283 @@
+//! The rule catalog: every rule's stable ID, severity, fix and seed section.
+//!
+//! IDs never change meaning once published; retired rules keep their ID reserved.
+//! `docs/preflight.md` lists the same table (a test keeps them in step).
+
+use super::{SeedReference, Severity};
+
+/// A seed file and heading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedSection {
+    /// Seed file name.
+    pub file: &'static str,
+    /// Heading.
+    pub section: &'static str,
+}
+
+impl SeedSection {
+    pub(crate) fn to_reference(self) -> SeedReference {
+        SeedReference { file: self.file.to_owned(), section: self.section.to_owned() }
+    }
+}
+
+/// A preflight rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable ID.
+    pub id: &'static str,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// One line: what the rule checks.
+    pub title: &'static str,
+    /// The usual fix.
+    pub fix: &'static str,
+    /// Where it comes from (`None` for document consistency rules).
+    pub seed: Option<SeedSection>,
+}
+
+const SEED_000: &str = "000_b74f06583ad595a0.txt";
+const SEED_001: &str = "001_7f4907bf244f571d.txt";
+const SEED_002: &str = "002_d27a6ceb6a6f25eb.txt";
+
+const S000_PREREQUISITES: SeedSection = SeedSection {
+    file: SEED_000,
+    section: "Deploy an OS over CMG using boot media > Prerequisites for boot media via CMG",
+};
+const S001_DEPLOYMENT_SETTINGS: SeedSection =
+    SeedSection { file: SEED_001, section: "Configure deployment settings" };
+const S001_CLOUD_CONTENT: SeedSection =
+    SeedSection { file: SEED_001, section: "Support for cloud-based content > Prerequisites" };
+const S002_HIGH_RISK: SeedSection = SeedSection {
+    file: SEED_002,
+    section: "Deploy a task sequence over the internet (high-risk deployment warning)",
+};
+const S002_ALLOW_INTERNET: SeedSection =
+    SeedSection { file: SEED_002, section: "Allow task sequence to run on internet" };
+const S002_SOFTWARE_CENTER: SeedSection = SeedSection {
+    file: SEED_002,
+    section: "Allow task sequence to run on internet > Install a Windows imaging task sequence from Software Center",
+};
+const S002_MEDIA_VERSIONS: SeedSection = SeedSection {
+    file: SEED_002,
+    section: "Allow task sequence to run on internet > Use bootable media to install a Windows imaging task sequence",
+};
+const S002_IN_PLACE_UPGRADE: SeedSection =
+    SeedSection { file: SEED_002, section: "Deploy Windows in-place upgrade via CMG" };
+const S002_CLOUD_CONTENT: SeedSection = SeedSection {
+    file: SEED_002,
+    section: "Bootable media support for cloud-based content > Prerequisites for bootable media",
+};
+const S002_BOOT_MEDIA: SeedSection = SeedSection {
+    file: SEED_002,
+    section: "Deploy an OS over CMG using bootable media > Prerequisites for boot media via CMG",
+};
+const S002_CREATE_MEDIA: SeedSection = SeedSection {
+    file: SEED_002,
+    section: "Deploy an OS over CMG using bootable media > Create boot media to use a CMG",
+};
+const S002_TRUSTED_ROOT: SeedSection = SeedSection {
+    file: SEED_002,
+    section: "Deploy an OS over CMG using bootable media > Add a trusted root certificate to a boot image",
+};
+
+macro_rules! rules {
+    ($( $(#[$meta:meta])* $name:ident = $id:literal, $severity:ident, $seed:expr, $title:literal, $fix:literal; )*) => {
+        $(
+            $(#[$meta])*
+            pub const $name: Rule = Rule {
+                id: $id,
+                severity: Severity::$severity,
+                title: $title,
+                fix: $fix,
+                seed: $seed,
+            };
+        )*
+        /// Every rule, in ID order.
+        pub static RULES: &[Rule] = &[$($name),*];
+    };
+}
+
+rules! {
+    DUPLICATE_ID = "OSDG-DOC-001", Error, None,
+        "IDs are unique within their kind (gateways and distribution points share one namespace)",
+        "Give each object its own ID.";
+    UNKNOWN_REFERENCE = "OSDG-DOC-002", Error, None,
+        "Every reference names an object that exists in the document",
+        "Add the missing object or correct the ID.";
+    SITE_CODE = "OSDG-SITE-001", Error, None,
+        "The site code is three letters or digits",
+        "Set site.code to the three-character site code, such as ABC.";
+    MEDIA_VERSION = "OSDG-VERSION-001", Error, Some(S002_MEDIA_VERSIONS),
+        "Bootable media over a gateway needs version 2010 or later",
+        "Set site.version to 2010 or later (update the site), or deploy from Software Center instead.";
+    SOFTWARE_CENTER_VERSION = "OSDG-VERSION-002", Error, Some(S002_SOFTWARE_CENTER),
+        "A task sequence with a boot image started from Software Center over a gateway needs version 2006 or later",
+        "Set site.version to 2006 or later, or remove the boot image from the task sequence.";
+    LEGACY_INTERNET_SEQUENCE = "OSDG-VERSION-003", Error, Some(S002_MEDIA_VERSIONS),
+        "In version 2002 and earlier, internet task sequences only install software or run scripts in the full OS",
+        "Update the site to 2006 or later, or limit the task sequence to software and script steps without a boot image.";
+    CLOUD_CONTENT_VERSION = "OSDG-VERSION-004", Error, Some(S002_CLOUD_CONTENT),
+        "Cloud content for bootable media and PXE needs version 2006 or later",
+        "Set site.version to 2010 or later.";
+    CLOUD_CONTENT_VERSION_2006 = "OSDG-VERSION-005", Warning, Some(S001_CLOUD_CONTENT),
+        "At version 2006, cloud content for bootable media is documented inconsistently (2006 in one seed, 2010 in the current one)",
+        "Update the site to 2010 or later, where the current documentation supports the scenario.";
+    INTERNET_ONLY_MANAGEMENT_POINT = "OSDG-MP-001", Error, Some(S002_BOOT_MEDIA),
+        "In versions 2010 and 2103, boot media over a gateway fail when the management point allows internet-only connections",
+        "Set site.management_point_connection to intranet_and_internet (\"Allow intranet and internet connections\").";
+    GATEWAY_URL = "OSDG-GATEWAY-001", Error, None,
+        "A gateway's public URL is an https:// URL with a host name",
+        "Set public_url to the gateway's https:// address, such as https://relay.example.com.";
+    NO_CONTENT_GATEWAY = "OSDG-GATEWAY-002", Error, Some(S002_IN_PLACE_UPGRADE),
+        "A scenario that takes content from a gateway needs a content-enabled gateway",
+        "Set content_enabled = true on the gateway (\"Allow CMG to function as a cloud distribution point and serve content\").";
+    CONTENT_NOT_ON_GATEWAY = "OSDG-CONTENT-001", Error, Some(S002_BOOT_MEDIA),
+        "All content the task sequence references (boot image and OS image included) is distributed to a content-enabled gateway",
+        "Add a content-enabled gateway's ID to the package's distributed_to.";
+    CONTENT_ON_DISABLED_GATEWAY = "OSDG-CONTENT-002", Error, Some(S002_IN_PLACE_UPGRADE),
+        "Content distributed to a gateway is only served when that gateway is content-enabled",
+        "Set content_enabled = true on the gateway, or distribute the content to a content-enabled gateway.";
+    CONTENT_MISSING = "OSDG-CONTENT-003", Error, Some(S002_BOOT_MEDIA),
+        "Every package the task sequence references is in the document's content list",
+        "Add the package to content (with its files and where it is distributed), or fix the reference in the task sequence.";
+    PACKAGE_ID_FORMAT = "OSDG-CONTENT-004", Error, None,
+        "A package ID is three letters or digits followed by five hex digits, such as ABC00012",
+        "Use the ConfigMgr package ID.";
+    FILE_HASH_FORMAT = "OSDG-CONTENT-005", Error, None,
+        "A content file has a relative path and a SHA-256 of 64 hex digits",
+        "Recompute the file list (path relative to the package, sha256 as 64 hex digits).";
+    PACKAGE_WITHOUT_FILES = "OSDG-CONTENT-006", Warning, None,
+        "A package the task sequence needs lists its files, so the gateway can serve and verify them",
+        "Add the package's files (path, size, sha256).";
+    CLOUD_DP_SETTING = "OSDG-CLIENT-001", Error, Some(S002_BOOT_MEDIA),
+        "Client setting \"Allow access to cloud distribution point\" is in force for the target collection",
+        "Enable cloud_services.allow_cloud_distribution_point in client settings deployed to the target collection.";
+    CMG_SETTING = "OSDG-CLIENT-002", Error, Some(S002_BOOT_MEDIA),
+        "Client setting \"Enable clients to use a cloud management gateway\" is in force for the target collection (boot media)",
+        "Enable cloud_services.enable_cloud_management_gateway in client settings deployed to the target collection.";
+    CMG_SETTING_CLIENTS = "OSDG-CLIENT-003", Warning, Some(S002_ALLOW_INTERNET),
+        "Internet-based clients that run a task sequence over a gateway have \"Enable clients to use a cloud management gateway\"",
+        "Enable cloud_services.enable_cloud_management_gateway in client settings deployed to the target collection.";
+    NO_CLOUD_BOUNDARY_GROUP = "OSDG-BOUNDARY-001", Error, Some(S002_CLOUD_CONTENT),
+        "For cloud content, a boundary group is associated with the content-enabled gateway",
+        "Add the content-enabled gateway's ID to the gateways of the boundary group the clients are in.";
+    NOT_PREFERRING_CLOUD = "OSDG-BOUNDARY-002", Error, Some(S002_CLOUD_CONTENT),
+        "For cloud content, the boundary group with the content-enabled gateway prefers cloud sources",
+        "Set prefer_cloud_sources = true (\"Prefer cloud based sources over on-premises sources\").";
+    DEVICE_OUTSIDE_CLOUD_BOUNDARY = "OSDG-BOUNDARY-003", Warning, Some(S002_CLOUD_CONTENT),
+        "Each target device with a known address is in a boundary group that has the content-enabled gateway and prefers cloud sources",
+        "Add a boundary that contains the device's address to that boundary group.";
+    BAD_RANGE = "OSDG-BOUNDARY-004", Error, None,
+        "An address range starts before it ends and both ends are the same address family",
+        "Swap or correct the start and end addresses.";
+    DOMAIN_JOIN_NETWORK_SETTINGS = "OSDG-TS-001", Error, Some(S002_BOOT_MEDIA),
+        "Over a gateway, Apply Network Settings joins a workgroup (no domain controller is reachable)",
+        "Set OSDNetworkJoinType to 1 (workgroup) and OSDWorkgroupName in the Apply Network Settings step.";
+    DOMAIN_JOIN_STEP = "OSDG-TS-002", Error, Some(S002_BOOT_MEDIA),
+        "Over a gateway, no Join Domain or Workgroup step joins a domain",
+        "Disable or remove the step, or make it join a workgroup (OSDJoinType 1).";
+    MEDIA_SEQUENCE_WITHOUT_BOOT_IMAGE = "OSDG-TS-003", Error, Some(S002_BOOT_MEDIA),
+        "A task sequence deployed to boot media has a boot image",
+        "Set boot_image_id on the task sequence.";
+    MISSING_CCMHOSTNAME = "OSDG-TS-004", Error, Some(S002_SOFTWARE_CENTER),
+        "Entra-joined or token-authenticated internet clients (and every boot-media client afterwards) need CCMHOSTNAME in Setup Windows and ConfigMgr",
+        "Add CCMHOSTNAME=<gateway host>/CCM_Proxy_MutualAuth/<id> to SMSClientInstallProperties of the Setup Windows and ConfigMgr step.";
+    CCMHOSTNAME_NOT_A_GATEWAY = "OSDG-TS-005", Warning, Some(S002_SOFTWARE_CENTER),
+        "CCMHOSTNAME names one of the document's gateways",
+        "Set CCMHOSTNAME to the gateway's host, as in its public_url.";
+    UPGRADE_WITHOUT_UPGRADE_STEP = "OSDG-TS-006", Warning, Some(S002_IN_PLACE_UPGRADE),
+        "An in-place upgrade deployment's task sequence has an enabled Upgrade Operating System step",
+        "Deploy the in-place upgrade task sequence, or choose the scenario that matches this task sequence.";
+    UPGRADE_NEEDS_NO_WINDOWS_PE = "OSDG-TS-007", Error, Some(S002_IN_PLACE_UPGRADE),
+        "An in-place upgrade over a gateway runs from Software Center, without Windows PE",
+        "Remove the boot image and the Windows PE steps from the in-place upgrade task sequence.";
+    INTERNET_NOT_ALLOWED = "OSDG-DEPLOY-001", Error, Some(S002_ALLOW_INTERNET),
+        "\"Allow task sequence to run for client on the Internet\" is set",
+        "Set allow_internet = true on the deployment.";
+    NOT_AVAILABLE_TO_MEDIA = "OSDG-DEPLOY-002", Error, Some(S001_DEPLOYMENT_SETTINGS),
+        "\"Make available to the following\" includes media",
+        "Set make_available_to to clients_media_and_pxe, media_and_pxe or media_and_pxe_hidden.";
+    BOOT_MEDIA_DEPLOYMENT_OPTION = "OSDG-DEPLOY-003", Error, Some(S002_BOOT_MEDIA),
+        "Boot media over a gateway use \"Download content locally when needed by the running task sequence\"",
+        "Set deployment_option = \"download_when_needed\".";
+    DIRECT_CONTENT_ACCESS = "OSDG-DEPLOY-004", Error, Some(S002_IN_PLACE_UPGRADE),
+        "Over a gateway, content is downloaded (when needed or all before starting), never accessed directly",
+        "Set deployment_option to download_when_needed or download_all_before_starting.";
+    UPGRADE_NOT_FROM_SOFTWARE_CENTER = "OSDG-DEPLOY-005", Error, Some(S002_IN_PLACE_UPGRADE),
+        "An in-place upgrade over a gateway starts from Software Center (no PXE or media)",
+        "Set make_available_to = \"clients_only\".";
+    NOT_AVAILABLE_TO_CLIENTS = "OSDG-DEPLOY-006", Error, Some(S002_SOFTWARE_CENTER),
+        "A task sequence started from Software Center is available to ConfigMgr clients",
+        "Set make_available_to to clients_only or clients_media_and_pxe.";
+    RUN_ANOTHER_PROGRAM_FIRST = "OSDG-DEPLOY-007", Error, Some(S002_ALLOW_INTERNET),
+        "\"Run another program first\" is not used over a gateway (it needs the package's UNC path)",
+        "Remove run_another_program_first; run the program as a step of the task sequence instead.";
+    HIGH_RISK_NOT_ACKNOWLEDGED = "OSDG-DEPLOY-008", Error, Some(S002_HIGH_RISK),
+        "A Required deployment of an OS is high-risk and is explicitly acknowledged",
+        "Set high_risk_acknowledged = true after checking the target collection, or make the deployment Available.";
+    REQUIRED_WITHOUT_DEADLINE = "OSDG-DEPLOY-009", Error, None,
+        "A Required deployment has a deadline",
+        "Set deadline on the deployment.";
+    DEADLINE_BEFORE_AVAILABLE = "OSDG-DEPLOY-010", Error, None,
+        "The deadline is not before the deployment becomes available",
+        "Move the deadline after available_at.";
+    NO_GATEWAY_MEDIA = "OSDG-MEDIA-001", Warning, Some(S002_CREATE_MEDIA),
+        "A boot-media deployment has media that use the gateway as management point",
+        "Add bootable media with the task sequence's boot image and the gateway in management_points.";
+    MEDIA_NOT_SITE_BASED = "OSDG-MEDIA-002", Error, Some(S002_CREATE_MEDIA),
+        "Media for a gateway are site-based",
+        "Set management = \"site_based\".";
+    WEAK_MEDIA_PASSWORD = "OSDG-MEDIA-003", Error, Some(S002_CREATE_MEDIA),
+        "Media for a gateway are protected by a strong password",
+        "Set a password of at least 8 characters with three of: upper case, lower case, digits, symbols.";
+    MEDIA_WITHOUT_BOOT_IMAGE = "OSDG-MEDIA-004", Error, Some(S002_CREATE_MEDIA),
+        "Media for a gateway have a boot image",
+        "Set boot_image_id on the media.";
+    MEDIA_WITHOUT_GATEWAY = "OSDG-MEDIA-005", Error, Some(S002_CREATE_MEDIA),
+        "Media for a boot-media deployment list the gateway as a management point",
+        "Add { gateway = \"<gateway id>\" } to the media's management_points.";
+    MEDIA_CERTIFICATE = "OSDG-MEDIA-006", Advice, Some(S002_BOOT_MEDIA),
+        "A PKI media certificate uses SHA-256 with the Microsoft Enhanced RSA and AES provider (a v3 CNG certificate is also fine)",
+        "Issue the media certificate with SHA-256 and the Microsoft Enhanced RSA and AES Cryptographic Provider.";
+    MEDIA_EXPIRED = "OSDG-MEDIA-007", Error, None,
+        "The media have not expired",
+        "Move expires_at into the future and rebuild the media.";
+    PKI_ROOT_MISSING = "OSDG-CERT-001", Error, Some(S002_TRUSTED_ROOT),
+        "A gateway with a PKI certificate lists its trusted root",
+        "Add the PKI's root certificate to the gateway's certificate.trusted_roots.";
+    PKI_ROOT_NOT_IN_BOOT_IMAGE = "OSDG-CERT-002", Error, Some(S002_TRUSTED_ROOT),
+        "The trusted root of a PKI gateway certificate is embedded in the boot image",
+        "Add the root's thumbprint to the boot image's trusted_roots (or the media's).";
+    ROOT_EXPIRES_BEFORE_MEDIA = "OSDG-CERT-003", Warning, Some(S002_TRUSTED_ROOT),
+        "The embedded root is valid for as long as the media are",
+        "Shorten the media's expires_at, or embed a root that outlives it.";
+    ROOT_EXPIRED = "OSDG-CERT-004", Error, Some(S002_TRUSTED_ROOT),
+        "The gateway's trusted root has not expired",
+        "Renew the gateway certificate chain and embed the new root.";
+    THUMBPRINT_FORMAT = "OSDG-CERT-005", Error, None,
+        "A certificate thumbprint is the SHA-1 of the certificate, 40 hex digits",
+        "Copy the thumbprint from the certificate's Details tab (40 hex digits, no spaces).";
+    WIRED_NETWORK = "OSDG-NET-001", Advice, Some(S000_PREREQUISITES),
+        "Windows PE has no wireless support: devices need a wired, constant internet connection",
+        "Tell users to connect the device by cable before starting from the media.";
+    INTRANET_MANAGEMENT_POINT = "OSDG-NET-002", Advice, Some(S001_CLOUD_CONTENT),
+        "Bootable media that fetch cloud content still need an intranet path to the management point, unless they reach it through the gateway",
+        "Make sure devices are on the intranet when they start, or add the gateway to the media's management points.";
+    DEVICE_WITHOUT_IDENTITY = "OSDG-DEVICE-001", Error, None,
+        "A device has an SMBIOS GUID or a MAC address",
+        "Add smbios_guid or mac_addresses to the device.";
+    DEVICE_IDENTITY_FORMAT = "OSDG-DEVICE-002", Error, None,
+        "SMBIOS GUIDs are 8-4-4-4-12 hex digits and MAC addresses six hex octets",
+        "Correct the value (for example 4C4C4544-0042-3510-8052-B4C04F4B4E32, 00:1A:2B:3C:4D:5E).";
+    DUPLICATE_DEVICE_IDENTITY = "OSDG-DEVICE-003", Error, None,
+        "No two devices share an SMBIOS GUID or a MAC address",
+        "Remove the duplicate device or correct its identity.";
+    ENTRA_NOT_REJOINED = "OSDG-DEVICE-004", Advice, Some(S002_SOFTWARE_CENTER),
+        "An Entra-joined device that gets a new OS does not rejoin Entra ID automatically (it stays managed)",
+        "Plan Entra join of the new OS (Autopilot or a provisioning package).";
+}
+
+/// The rule with `id`, if it exists.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
