@@ -363,7 +363,7 @@ async fn policy_serves_only_deployments_that_allow_internet_and_media() {
     assert_eq!(policy["content"][0]["locations_url"], "/api/v1/content/PKG1/locations");
     assert_eq!(
         policy["variables"][0],
-        json!({"name": "OSDComputerName", "value": "PC-DEFAULT", "device_specific": false})
+        json!({"name": "OSDComputerName", "value": "PC-DEFAULT", "device_specific": false, "secret": false})
     );
 
     let hidden = relay.client("GET", "/api/v1/policy?deployment=DEP-HIDDEN", &token, None).await;
@@ -388,7 +388,7 @@ async fn device_identity_selects_device_specific_variables() {
         .await;
     assert_eq!(
         value(&by_guid),
-        json!({"name": "OSDComputerName", "value": "PC-ALICE", "device_specific": true})
+        json!({"name": "OSDComputerName", "value": "PC-ALICE", "device_specific": true, "secret": false})
     );
     assert_eq!(by_guid.json["deployments"][0]["variables"][1]["value"], "en-US");
     let by_mac = relay.client("GET", "/api/v1/policy?mac=aa-bb-cc-dd-ee-01", &token, None).await;

@@ -133,9 +133,7 @@ pub fn locate(
             .collect(),
         None => Vec::new(),
     };
-    let serves = |source: &Source| {
-        source.content_enabled && distributed_to.contains(&source.id)
-    };
+    let serves = |source: &Source| source.content_enabled && distributed_to.contains(&source.id);
     let to_source = |source: &Source| ContentSource {
         kind: source.kind,
         id: source.id.clone(),

@@ -167,7 +167,11 @@ pub async fn publish(
     let current = current_version(&state).await?;
     check_precondition(&headers, current.as_ref())?;
     let bytes = read_body(request, &state, DOCUMENT_LIMIT).await?;
-    let checked = super::adapter::check_document(&bytes, state.config.gateway_id.as_deref())?;
+    let checked = super::adapter::check_document(
+        &bytes,
+        state.config.gateway_id.as_deref(),
+        state.clock.now_ms(),
+    )?;
     let document =
         serde_json::to_string(&checked.document).map_err(|e| ApiError::internal(e.to_string()))?;
     let view =

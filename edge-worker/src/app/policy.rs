@@ -46,10 +46,9 @@ pub fn merge_variables(
             .smbios_guid
             .as_deref()
             .is_some_and(|g| Some(g.to_ascii_uppercase().as_str()) == smbios_guid);
-        let by_mac = device
-            .mac
-            .as_deref()
-            .is_some_and(|m| normalize_mac(m).ok().as_deref() == mac && mac.is_some());
+        let by_mac = mac.is_some_and(|mac| {
+            device.macs.iter().any(|m| normalize_mac(m).ok().as_deref() == Some(mac))
+        });
         guid || by_mac
     });
     for device in selected {

@@ -32,8 +32,10 @@ pub struct DeploymentView {
 /// Variables for one device, selected by SMBIOS GUID or MAC address.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceVariables {
+    /// Upper-case canonical SMBIOS UUID.
     pub smbios_guid: Option<String>,
-    pub mac: Option<String>,
+    /// `AA:BB:CC:DD:EE:FF` form.
+    pub macs: Vec<String>,
     pub variables: Vec<PolicyVariable>,
 }
 

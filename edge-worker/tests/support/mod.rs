@@ -117,10 +117,13 @@ impl Database for Sqlite {
     }
 }
 
+/// A multipart upload in progress: its key and the parts received.
+type PendingUpload = (String, HashMap<u16, Bytes>);
+
 #[derive(Default)]
 pub struct MemoryBlobs {
     pub objects: Mutex<HashMap<String, Bytes>>,
-    uploads: Mutex<HashMap<String, (String, HashMap<u16, Bytes>)>>,
+    uploads: Mutex<HashMap<String, PendingUpload>>,
     counter: AtomicU64,
 }
 
@@ -450,6 +453,7 @@ pub fn sample_view(
         name: name.into(),
         value: value.into(),
         device_specific: false,
+        secret: false,
     };
     RelayView {
         gateway_id: Some("gw".into()),
@@ -463,7 +467,7 @@ pub fn sample_view(
                 content_ids: vec!["PKG1".into(), "PKG2".into()],
                 devices: vec![DeviceVariables {
                     smbios_guid: Some("4C4C4544-0042-3510-8052-B4C04F4B4E31".into()),
-                    mac: Some("AA:BB:CC:DD:EE:01".into()),
+                    macs: vec!["AA:BB:CC:DD:EE:01".into()],
                     variables: vec![variable("OSDComputerName", "PC-ALICE")],
                 }],
             },

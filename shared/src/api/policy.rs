@@ -35,6 +35,9 @@ pub struct PolicyVariable {
     /// True when the value was selected for this device (SMBIOS GUID or MAC).
     #[serde(default)]
     pub device_specific: bool,
+    /// A secret value (e.g. a password): clients must keep it out of logs.
+    #[serde(default)]
+    pub secret: bool,
 }
 
 /// The policy of one deployment.
