@@ -111,10 +111,12 @@ pub async fn put(
     request: Request,
 ) -> Result<(StatusCode, Json<BlobRecord>), ApiError> {
     let sha256 = check_sha256("sha256", &sha256)?;
+    // Read (bounded) even when the blob exists: an unread request body stalls the connection
+    // behind wrangler dev's proxy.
+    let bytes = read_body(request, &state, PART_SIZE as usize).await?;
     if let Some((record, _)) = blob_record(&state, &sha256).await? {
         return Ok((StatusCode::OK, Json(record)));
     }
-    let bytes = read_body(request, &state, PART_SIZE as usize).await?;
     let actual = hex(&Sha256::digest(&bytes));
     if actual != sha256 {
         return Err(mismatch(&sha256, &actual));

@@ -164,9 +164,11 @@ pub async fn publish(
     request: Request,
 ) -> Result<Response, ApiError> {
     let headers = request.headers().clone();
+    // The body is read (bounded) before answering even a precondition failure: a response that
+    // leaves the request body unread stalls the connection behind wrangler dev's proxy.
+    let bytes = read_body(request, &state, DOCUMENT_LIMIT).await?;
     let current = current_version(&state).await?;
     check_precondition(&headers, current.as_ref())?;
-    let bytes = read_body(request, &state, DOCUMENT_LIMIT).await?;
     let checked = super::adapter::check_document(
         &bytes,
         state.config.gateway_id.as_deref(),
