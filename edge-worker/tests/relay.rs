@@ -494,7 +494,7 @@ async fn single_upload_is_hash_checked_and_served_with_ranges_and_etags() {
     assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.text());
     assert_eq!(stored.json["size"], 100_000);
     let again = upload(vec![], sha.clone()).await;
-    assert_eq!(again.status, StatusCode::OK, "already complete: body not needed");
+    assert_eq!(again.status, StatusCode::OK, "already complete: stored once");
     let record = relay.admin("GET", &format!("/api/v1/admin/blobs/{sha}"), None).await;
     assert_eq!(record.json["sha256"], sha);
 

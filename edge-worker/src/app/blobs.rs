@@ -104,7 +104,7 @@ async fn store_blob(
 }
 
 /// `PUT /api/v1/admin/blobs/{sha256}`: the whole file in one request (at most [`PART_SIZE`]).
-/// Already-complete blobs are answered without reading the body.
+/// Already-complete blobs are answered with their record (nothing is stored twice).
 pub async fn put(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
