@@ -14,7 +14,8 @@ export default defineConfig({
   fullyParallel: false,
   forbidOnly: true,
   retries: 0,
-  timeout: 60_000,
+  // The relay's live tests move 64 MiB through wrangler dev's proxy on a 2-core machine.
+  timeout: 300_000,
   outputDir: "./test-results",
   reporter: [["list"], ["json"]],
   use: {

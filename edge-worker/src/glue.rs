@@ -1,20 +1,32 @@
-//! The Cloudflare Worker entry point: binds the runtime's storage to [`crate::app::Storage`] and hands
-//! every request to [`crate::app::router`]. No business logic lives here.
+//! The Cloudflare Worker entry point: binds D1, R2, the clock, Web Crypto, secrets and vars to the
+//! traits of [`crate::app`] and hands every request to [`crate::app::router`]. No business logic
+//! lives here: each method is one runtime call and a type conversion.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use axum::body::{Body, Bytes};
 use osdgate_model::api::{BindingKind, BindingStatus};
 use tower_service::Service;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::send::{SendFuture, SendWrapper};
-use worker::{Context, Env, HttpRequest, event};
+use worker::{
+    Bucket, Context, D1Database, Env, HttpRequest, Range, ResponseBody, UploadedPart, event,
+};
 
-use crate::app::{AppState, Storage, router};
+use crate::app::storage::{BlobRead, ByteRange, Row, SqlValue, Statement, StorageError};
+use crate::app::{
+    AppState, BlobStore, Clock, Database, Entropy, Limits, RelayConfig, Storage, router,
+};
 
 /// The binding names, as declared in `wrangler.toml`.
 const D1_BINDING: &str = "DB";
 const R2_BINDING: &str = "CONTENT";
 const KV_BINDING: &str = "KV";
+
+fn storage_error(error: impl std::fmt::Display) -> StorageError {
+    StorageError(error.to_string())
+}
 
 /// `SendWrapper` makes the runtime's handles usable from axum's `Send` futures: a Worker isolate
 /// runs on one thread, so they never actually cross threads.
@@ -60,6 +72,230 @@ impl Storage for WorkerStorage {
     }
 }
 
+struct D1 {
+    db: SendWrapper<D1Database>,
+}
+
+fn js_params(params: &[SqlValue]) -> Vec<JsValue> {
+    params
+        .iter()
+        .map(|value| match value {
+            SqlValue::Null => JsValue::NULL,
+            SqlValue::Integer(i) => JsValue::from_f64(*i as f64),
+            SqlValue::Text(text) => JsValue::from_str(text),
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Database for D1 {
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StorageError> {
+        SendFuture::new(async {
+            let statement = self.db.prepare(sql).bind(&js_params(params)).map_err(storage_error)?;
+            let result = statement.all().await.map_err(storage_error)?;
+            let rows: Vec<serde_json::Value> = result.results().map_err(storage_error)?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|row| match row {
+                    serde_json::Value::Object(map) => Some(map),
+                    _ => None,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, StorageError> {
+        SendFuture::new(async {
+            let statement = self.db.prepare(sql).bind(&js_params(params)).map_err(storage_error)?;
+            let result = statement.run().await.map_err(storage_error)?;
+            let meta = result.meta().map_err(storage_error)?;
+            Ok(meta.and_then(|m| m.changes).unwrap_or(0) as u64)
+        })
+        .await
+    }
+
+    async fn batch(&self, statements: Vec<Statement>) -> Result<(), StorageError> {
+        SendFuture::new(async {
+            let mut prepared = Vec::with_capacity(statements.len());
+            for statement in &statements {
+                prepared.push(
+                    self.db
+                        .prepare(statement.sql)
+                        .bind(&js_params(&statement.params))
+                        .map_err(storage_error)?,
+                );
+            }
+            self.db.batch(prepared).await.map_err(storage_error)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+struct R2 {
+    bucket: SendWrapper<Bucket>,
+}
+
+#[async_trait]
+impl BlobStore for R2 {
+    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
+        SendFuture::new(async {
+            self.bucket.put(key, bytes.to_vec()).execute().await.map_err(storage_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get(
+        &self,
+        key: &str,
+        range: Option<ByteRange>,
+    ) -> Result<Option<BlobRead>, StorageError> {
+        SendFuture::new(async {
+            let mut request = self.bucket.get(key);
+            if let Some(range) = range {
+                request = request
+                    .range(Range::OffsetWithLength { offset: range.offset, length: range.length });
+            }
+            let Some(object) = request.execute().await.map_err(storage_error)? else {
+                return Ok(None);
+            };
+            let size = object.size();
+            let body = match object.body() {
+                // Hand R2's own stream to the runtime: the bytes are not copied through wasm.
+                Some(body) => match body.response_body().map_err(storage_error)? {
+                    ResponseBody::Stream(stream) => Body::new(worker::Body::new(stream)),
+                    ResponseBody::Body(bytes) => Body::from(bytes),
+                    ResponseBody::Empty => Body::empty(),
+                },
+                None => Body::empty(),
+            };
+            Ok(Some(BlobRead { size, body }))
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        SendFuture::new(async { self.bucket.delete(key).await.map_err(storage_error) }).await
+    }
+
+    async fn create_multipart(&self, key: &str) -> Result<String, StorageError> {
+        SendFuture::new(async {
+            let upload =
+                self.bucket.create_multipart_upload(key).execute().await.map_err(storage_error)?;
+            Ok(upload.upload_id().await)
+        })
+        .await
+    }
+
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u16,
+        bytes: Bytes,
+    ) -> Result<String, StorageError> {
+        SendFuture::new(async {
+            let upload =
+                self.bucket.resume_multipart_upload(key, upload_id).map_err(storage_error)?;
+            let part =
+                upload.upload_part(part_number, bytes.to_vec()).await.map_err(storage_error)?;
+            Ok(part.etag())
+        })
+        .await
+    }
+
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<(u16, String)>,
+    ) -> Result<(), StorageError> {
+        SendFuture::new(async {
+            let upload =
+                self.bucket.resume_multipart_upload(key, upload_id).map_err(storage_error)?;
+            upload
+                .complete(parts.into_iter().map(|(number, etag)| UploadedPart::new(number, etag)))
+                .await
+                .map_err(storage_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StorageError> {
+        SendFuture::new(async {
+            let upload =
+                self.bucket.resume_multipart_upload(key, upload_id).map_err(storage_error)?;
+            upload.abort().await.map_err(storage_error)
+        })
+        .await
+    }
+}
+
+struct RuntimeClock;
+
+impl Clock for RuntimeClock {
+    fn now_ms(&self) -> i64 {
+        worker::Date::now().as_millis() as i64
+    }
+}
+
+/// Web Crypto's `crypto.getRandomValues`.
+struct WebCrypto;
+
+impl Entropy for WebCrypto {
+    fn fill(&self, buffer: &mut [u8]) -> Result<(), StorageError> {
+        let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
+            .map_err(|_| StorageError("Web Crypto is not available".into()))?
+            .unchecked_into::<web_sys::Crypto>();
+        crypto
+            .get_random_values_with_u8_array(buffer)
+            .map_err(|_| StorageError("crypto.getRandomValues failed".into()))?;
+        Ok(())
+    }
+}
+
+fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).ok().map(|s| s.to_string()).filter(|s| !s.is_empty())
+}
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|s| s.to_string()).filter(|s| !s.trim().is_empty())
+}
+
+fn config(env: &Env) -> RelayConfig {
+    let defaults = Limits::default();
+    let limit =
+        |name: &str, default: u32| var(env, name).and_then(|v| v.parse().ok()).unwrap_or(default);
+    RelayConfig {
+        admin_token: secret(env, "ADMIN_TOKEN"),
+        token_key: secret(env, "TOKEN_SIGNING_KEY").map(String::into_bytes),
+        console_origin: var(env, "CONSOLE_ORIGIN"),
+        gateway_id: var(env, "GATEWAY_ID"),
+        limits: Limits {
+            auth_per_subject: limit("AUTH_RATE_PER_SUBJECT", defaults.auth_per_subject),
+            auth_per_address: limit("AUTH_RATE_PER_ADDRESS", defaults.auth_per_address),
+        },
+    }
+}
+
+fn state(env: Env) -> worker::Result<AppState> {
+    let db = env.d1(D1_BINDING)?;
+    let bucket = env.bucket(R2_BINDING)?;
+    let config = config(&env);
+    Ok(AppState {
+        build: Arc::from(crate::app::build_id()),
+        db: Arc::new(D1 { db: SendWrapper::new(db) }),
+        blobs: Arc::new(R2 { bucket: SendWrapper::new(bucket) }),
+        clock: Arc::new(RuntimeClock),
+        entropy: Arc::new(WebCrypto),
+        config: Arc::new(config),
+        storage: Arc::new(WorkerStorage { env: SendWrapper::new(env) }),
+    })
+}
+
 #[event(fetch)]
 async fn fetch(
     request: HttpRequest,
@@ -67,9 +303,5 @@ async fn fetch(
     _ctx: Context,
 ) -> worker::Result<axum::http::Response<axum::body::Body>> {
     console_error_panic_hook::set_once();
-    let state = AppState {
-        build: Arc::from(crate::app::build_id()),
-        storage: Arc::new(WorkerStorage { env: SendWrapper::new(env) }),
-    };
-    Ok(router(state).call(request).await?)
+    Ok(router(state(env)?).call(request).await?)
 }

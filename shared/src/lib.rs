@@ -5,6 +5,7 @@
 //! same code runs in the browser, in the edge worker and natively.
 
 pub mod api;
+pub mod locate;
 pub mod model;
 pub mod preflight;
 pub mod tasksequence;
@@ -15,3 +16,4 @@ pub const PRODUCT_NAME: &str = "osdgate";
 
 /// The version of the model crate, which is the version of the whole workspace.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+

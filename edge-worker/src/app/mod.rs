@@ -1,29 +1,96 @@
 //! The relay's router and handlers, free of any Cloudflare runtime type.
+//!
+//! Every route lives under `/api/v1`. Admin routes sit behind [`auth::require_admin`]; client routes
+//! take a [`auth::ClientAuth`] extractor. Both run before any body is read.
 
+pub mod adapter;
+pub mod auth;
+pub mod blobs;
+pub mod config;
+mod cors;
+pub mod devices;
 mod error;
+pub mod extract;
 mod health;
+pub mod media;
+pub mod openapi;
+pub mod policy;
+pub mod status;
 pub mod storage;
+pub mod tokens;
+pub mod view;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{delete, get, post, put};
 use osdgate_model::api::API_PREFIX;
 
 pub use error::ApiError;
-pub use storage::Storage;
+pub use storage::{BlobStore, Clock, Database, Entropy, Storage};
 
-/// What every handler can reach: the build identity and the storage bindings.
+/// Authentication rate limits (attempts per minute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub auth_per_subject: u32,
+    pub auth_per_address: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { auth_per_subject: 10, auth_per_address: 60 }
+    }
+}
+
+/// Secrets and settings (Worker secrets and `[vars]`).
+#[derive(Clone, Default)]
+pub struct RelayConfig {
+    /// `ADMIN_TOKEN`: the admin API's bearer credential.
+    pub admin_token: Option<String>,
+    /// `TOKEN_SIGNING_KEY`: the HMAC key of media and device tokens.
+    pub token_key: Option<Vec<u8>>,
+    /// `CONSOLE_ORIGIN`: the only origin CORS answers (the console, normally the relay itself).
+    pub console_origin: Option<String>,
+    /// `GATEWAY_ID`: which gateway of the configuration this relay is (needed only when the
+    /// configuration has several gateways).
+    pub gateway_id: Option<String>,
+    pub limits: Limits,
+}
+
+impl std::fmt::Debug for RelayConfig {
+    // Never print a secret, not even in a debug log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayConfig")
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "<set>"))
+            .field("token_key", &self.token_key.as_ref().map(|_| "<set>"))
+            .field("console_origin", &self.console_origin)
+            .field("gateway_id", &self.gateway_id)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+/// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     /// The build identifier reported by the health endpoint (a git commit, or `dev`).
     pub build: Arc<str>,
     pub storage: Arc<dyn Storage>,
+    pub db: Arc<dyn Database>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub clock: Arc<dyn Clock>,
+    pub entropy: Arc<dyn Entropy>,
+    pub config: Arc<RelayConfig>,
 }
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("build", &self.build).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("build", &self.build)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -32,9 +99,54 @@ pub fn build_id() -> &'static str {
     option_env!("OSDGATE_BUILD").unwrap_or("dev")
 }
 
+/// `GET /api/v1/noop`: answers at once without touching storage (the benchmark's baseline).
+async fn noop() -> axum::http::StatusCode {
+    axum::http::StatusCode::NO_CONTENT
+}
+
 /// The relay's whole HTTP surface. Paths outside `/api/v1` are not routed here: the worker serves the
 /// console's static files for them.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new().route("/health", get(health::get_health));
-    Router::new().nest(API_PREFIX, api).fallback(error::not_found).with_state(state)
+    let admin = Router::new()
+        .route("/config", get(config::get).put(config::publish))
+        .route("/config/history", get(config::history))
+        .route("/config/versions/{version}", get(config::get_version))
+        .route("/config/rollback", post(config::rollback))
+        .route("/media", get(media::list).post(media::register))
+        .route("/media/{media_id}", get(media::get))
+        .route("/media/{media_id}/revoke", post(media::revoke))
+        .route("/auth-events", get(media::events))
+        .route("/devices", get(devices::list))
+        .route("/devices/{device_id}/tokens", get(devices::tokens))
+        .route("/devices/{device_id}/revoke", post(devices::revoke))
+        .route("/device-tokens/{token_id}/revoke", post(devices::revoke_token))
+        .route("/status", get(status::list))
+        .route("/blobs/{sha256}", get(blobs::get).put(blobs::put))
+        .route("/blobs/{sha256}/data", get(blobs::data))
+        .route("/blobs/{sha256}/uploads", post(blobs::start_upload))
+        .route("/blobs/{sha256}/uploads/{upload_id}", delete(blobs::abort))
+        .route("/blobs/{sha256}/uploads/{upload_id}/parts/{part_number}", put(blobs::put_part))
+        .route("/blobs/{sha256}/uploads/{upload_id}/complete", post(blobs::complete))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_admin));
+    let api = Router::new()
+        .route("/health", get(health::get_health))
+        .route("/noop", get(noop))
+        .route("/openapi.json", get(openapi::serve))
+        .route("/auth/challenge", post(auth::challenge))
+        .route("/auth/token", post(auth::token))
+        .route("/policy", get(policy::policy))
+        .route("/content/{content_id}/locations", get(policy::locations))
+        .route("/content/{content_id}/files/{*path}", get(policy::file))
+        .route("/status", post(status::post))
+        .route("/devices", post(devices::register))
+        .route("/devices/self/token", post(devices::renew))
+        .nest("/admin", admin);
+    Router::new()
+        .nest(API_PREFIX, api)
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        // Each endpoint reads its body with its own limit (see `extract::read_body`).
+        .layer(DefaultBodyLimit::disable())
+        .layer(from_fn_with_state(state.clone(), cors::cors))
+        .with_state(state)
 }

@@ -1,7 +1,8 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The answer of `GET /api/v1/health`: who the relay is and which storage it can reach.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Health {
     /// Always [`crate::PRODUCT_NAME`].
     pub name: String,
@@ -21,7 +22,7 @@ impl Health {
 }
 
 /// The kind of a Cloudflare storage binding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum BindingKind {
     /// D1, the relational store (configuration, media, devices, status messages).
@@ -33,7 +34,7 @@ pub enum BindingKind {
 }
 
 /// Whether one storage binding answered a cheap probe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct BindingStatus {
     /// The binding's name in `wrangler.toml`, e.g. `DB`.
     pub name: String,

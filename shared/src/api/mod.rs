@@ -1,9 +1,34 @@
 //! Request and response types of the relay's HTTP API (`/api/v1/...`), shared by the relay, the
 //! console, the agent and the CLI so that both sides of every call agree on the wire format.
 
+mod auth;
+mod config;
+mod content;
+mod devices;
+mod error;
 mod health;
+mod media;
+mod policy;
+mod status;
 
+pub use auth::{
+    Challenge, ChallengeRequest, IssuedToken, SubjectKind, TokenRequest, challenge_message,
+};
+pub use config::{ConfigHistory, ConfigVersion, Published, Rollback, config_etag};
+pub use content::{
+    BlobRecord, ContentLocations, ContentSource, PartReceived, SourceKind, StartUpload,
+    UploadSession,
+};
+pub use devices::{DeviceRecord, DeviceRegistered, DeviceTokenRecord, RegisterDevice};
+pub use error::ErrorBody;
 pub use health::{BindingKind, BindingStatus, Health};
+pub use media::{AuthEvent, AuthEventPage, MediaRecord, RegisterMedia, Revoke};
+pub use policy::{ContentFile, ContentReference, DeploymentPolicy, PolicyResponse, PolicyVariable};
+pub use status::{StatusAccepted, StatusMessage, StatusPage, StatusPost, StepState};
 
 /// The path prefix of every relay API route.
 pub const API_PREFIX: &str = "/api/v1";
+
+/// The header that carries the relay's SHA-256 of a content file, so the client verifies what it
+/// downloaded.
+pub const CONTENT_SHA256_HEADER: &str = "x-osdgate-sha256";

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# On-demand benchmark of the relay under `wrangler dev` on loopback (not part of CI).
+#
+#   edge-worker/bench/run.sh            # needs: oha (cargo install oha) or wrk, nginx, node, a built worker
+#
+# Measures, in one run on one runtime:
+#   1. the authenticated policy endpoint vs the worker's own no-op endpoint: req/s and p99 (ratio);
+#   2. a 256 MiB download through the authenticated, policy-checked content endpoint vs a bare R2
+#      GET through the same worker (admin blob data endpoint) vs nginx serving the same file from
+#      disk (ratios).
+# Only 127.0.0.1 traffic; every phase is time-bounded.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+WORKER="$(cd "$HERE/.." && pwd)"
+ROOT="$(cd "$WORKER/.." && pwd)"
+PORT="${BENCH_PORT:-8795}"
+NGINX_PORT="${BENCH_NGINX_PORT:-8796}"
+DURATION="${BENCH_DURATION:-10s}"
+CONNECTIONS="${BENCH_CONNECTIONS:-16}"
+DOWNLOADS="${BENCH_DOWNLOADS:-6}"
+STATE="$(mktemp -d /tmp/osdgate-bench.XXXXXX)"
+BASE="http://127.0.0.1:$PORT"
+ADMIN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
+
+command -v oha >/dev/null || { echo "bench: oha is missing (cargo install oha)" >&2; exit 1; }
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "bench: nginx is missing (apt-get install nginx)" >&2; exit 1; }
+[ -f "$WORKER/build/worker/shim.mjs" ] || { echo "bench: build the worker first (worker-build --release)" >&2; exit 1; }
+
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$STATE"; }
+trap cleanup EXIT
+
+printf 'ADMIN_TOKEN=%s\nTOKEN_SIGNING_KEY=%s\n' "$ADMIN" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$STATE/env"
+# The benchmark authenticates many times from one address: lift the rate limits for this run.
+printf 'AUTH_RATE_PER_ADDRESS=100000\nAUTH_RATE_PER_SUBJECT=100000\n' >> "$STATE/env"
+mkdir -p "$ROOT/dist/console"
+(cd "$WORKER" && npx wrangler d1 migrations apply DB --local --persist-to "$STATE/wrangler" >/dev/null)
+(cd "$WORKER" && exec npx wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE/wrangler" --env-file "$STATE/env" >"$STATE/wrangler.log" 2>&1) &
+PIDS+=($!)
+for _ in $(seq 1 120); do curl -fsS "$BASE/api/v1/health" >/dev/null 2>&1 && break; sleep 0.5; done
+curl -fsS "$BASE/api/v1/health" >/dev/null || { echo "bench: wrangler dev did not start" >&2; cat "$STATE/wrangler.log" >&2; exit 1; }
+
+# Publish, register a medium, upload 256 MiB, get a media token (node does the crypto).
+head -c $((256 * 1024 * 1024)) /dev/urandom > "$STATE/big.bin"
+SETUP="$(OSDGATE_BASE_URL="$BASE" OSDGATE_ADMIN_TOKEN="$ADMIN" node "$HERE/setup.mjs" "$STATE/big.bin" "$ROOT/playwright/fixtures/relay-document.json")"
+TOKEN="$(echo "$SETUP" | sed -n 's/^token=//p')"
+SHA="$(echo "$SETUP" | sed -n 's/^sha256=//p')"
+
+mkdir -p "$STATE/nginx/www"
+cp "$STATE/big.bin" "$STATE/nginx/www/big.bin"
+cat > "$STATE/nginx/nginx.conf" <<CONF
+daemon off; worker_processes 1; error_log $STATE/nginx/error.log; pid $STATE/nginx/nginx.pid;
+events { worker_connections 256; }
+http { access_log off; sendfile on; client_body_temp_path $STATE/nginx; proxy_temp_path $STATE/nginx;
+  fastcgi_temp_path $STATE/nginx; uwsgi_temp_path $STATE/nginx; scgi_temp_path $STATE/nginx;
+  server { listen 127.0.0.1:$NGINX_PORT; root $STATE/nginx/www; } }
+CONF
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+"$NGINX" -c "$STATE/nginx/nginx.conf" -p "$STATE/nginx" &
+PIDS+=($!)
+sleep 1
+
+rps() { oha --no-tui -z "$DURATION" -c "$CONNECTIONS" --output-format json "$@" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.summary.requestsPerSec.toFixed(0), (j.latencyPercentiles.p99*1000).toFixed(1))})'; }
+read -r NOOP_RPS NOOP_P99 < <(rps "$BASE/api/v1/noop")
+read -r POLICY_RPS POLICY_P99 < <(rps -H "authorization: Bearer $TOKEN" "$BASE/api/v1/policy")
+
+throughput() { # MiB/s over $DOWNLOADS sequential downloads
+  local start end bytes=0
+  start=$(date +%s.%N)
+  for _ in $(seq 1 "$DOWNLOADS"); do
+    bytes=$((bytes + $(curl -fsS --max-time 120 -o /dev/null -w '%{size_download}' "$@")))
+  done
+  end=$(date +%s.%N)
+  node -e "console.log(($bytes / 1048576 / ($end - $start)).toFixed(1))"
+}
+POLICY_MIBS="$(throughput -H "authorization: Bearer $TOKEN" "$BASE/api/v1/content/ABC00010/files/sources/install.wim")"
+BARE_MIBS="$(throughput -H "authorization: Bearer $ADMIN" "$BASE/api/v1/admin/blobs/$SHA/data")"
+NGINX_MIBS="$(throughput "http://127.0.0.1:$NGINX_PORT/big.bin")"
+
+ratio() { node -e "console.log(($1 / $2).toFixed(2))"; }
+echo "policy:  ${POLICY_RPS} req/s p99 ${POLICY_P99} ms | no-op: ${NOOP_RPS} req/s p99 ${NOOP_P99} ms | ratio $(ratio "$POLICY_RPS" "$NOOP_RPS") (target >= 0.5, p99 < 50 ms)"
+echo "content: policy-checked ${POLICY_MIBS} MiB/s | bare R2 ${BARE_MIBS} MiB/s | nginx ${NGINX_MIBS} MiB/s"
+echo "ratios:  policy/bare $(ratio "$POLICY_MIBS" "$BARE_MIBS") (target >= 0.9) | policy/nginx $(ratio "$POLICY_MIBS" "$NGINX_MIBS") | bare/nginx $(ratio "$BARE_MIBS" "$NGINX_MIBS")"

@@ -1,0 +1,304 @@
+//! Admin: publish the configuration (rejected with the preflight findings when it has errors),
+//! versioned with `ETag`/`If-Match`, with history and rollback.
+
+use axum::Json;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use osdgate_model::api::{ConfigHistory, ConfigVersion, Published, Rollback, config_etag};
+use sha2::{Digest, Sha256};
+
+use super::auth::actor;
+use super::extract::{ApiJson, RowExt, hex, read_body};
+use super::storage::Row;
+use super::view::RelayView;
+use super::{ApiError, AppState};
+
+/// Configuration documents are at most this large.
+pub const DOCUMENT_LIMIT: usize = 4 * 1024 * 1024;
+
+const VERSION_COLUMNS: &str =
+    "version, sha256, published_at, published_by, comment, rolled_back_from";
+
+fn version_record(row: &Row) -> Result<ConfigVersion, ApiError> {
+    let version = row.int("version")?;
+    let sha256 = row.text("sha256")?;
+    Ok(ConfigVersion {
+        version,
+        etag: config_etag(version, &sha256),
+        sha256,
+        published_at: row.int("published_at")?,
+        published_by: row.text("published_by")?,
+        comment: row.opt_text("comment"),
+        rolled_back_from: row.opt_int("rolled_back_from"),
+    })
+}
+
+async fn current_version(state: &AppState) -> Result<Option<ConfigVersion>, ApiError> {
+    let rows = state
+        .db
+        .query(
+            &format!("SELECT {VERSION_COLUMNS} FROM config_versions ORDER BY version DESC LIMIT 1"),
+            &[],
+        )
+        .await?;
+    rows.first().map(version_record).transpose()
+}
+
+/// The view of the current configuration, with its version; `None` before the first publish.
+pub async fn current_view_versioned(
+    state: &AppState,
+) -> Result<Option<(i64, RelayView)>, ApiError> {
+    let rows = state
+        .db
+        .query("SELECT version, view FROM config_versions ORDER BY version DESC LIMIT 1", &[])
+        .await?;
+    let Some(row) = rows.first() else { return Ok(None) };
+    let view = serde_json::from_str(&row.text("view")?)
+        .map_err(|e| ApiError::storage(format!("the stored view is unreadable: {e}")))?;
+    Ok(Some((row.int("version")?, view)))
+}
+
+pub async fn current_view(state: &AppState) -> Result<Option<RelayView>, ApiError> {
+    Ok(current_view_versioned(state).await?.map(|(_, view)| view))
+}
+
+/// Check `If-Match` against the current version: required once a version exists.
+fn check_precondition(
+    headers: &HeaderMap,
+    current: Option<&ConfigVersion>,
+) -> Result<(), ApiError> {
+    let if_match =
+        headers.get(header::IF_MATCH).map(|v| v.to_str().unwrap_or("").trim().to_owned());
+    match (current, if_match) {
+        (None, None) => Ok(()),
+        (None, Some(value)) if value == "*" => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            "If-Match: * but nothing has been published yet",
+        )),
+        (None, Some(_)) => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            "If-Match names a version, but nothing has been published yet; omit If-Match for the first publish",
+        )),
+        (Some(current), None) => Err(ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition_required",
+            format!(
+                "version {} is published; send If-Match: {} (from GET /api/v1/admin/config) so changes are not overwritten silently",
+                current.version, current.etag
+            ),
+        )),
+        (Some(current), Some(value)) => {
+            if value == "*" || value.split(',').any(|tag| tag.trim() == current.etag) {
+                Ok(())
+            } else {
+                Err(ApiError::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    "precondition_failed",
+                    format!(
+                        "the configuration changed since you loaded it (now version {}, {}); reload, merge and publish again",
+                        current.version, current.etag
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+fn with_etag<T: IntoResponse>(etag: &str, body: T) -> Response {
+    let mut response = body.into_response();
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// Insert a version only if the current version is still `expected` (atomic in one statement).
+#[allow(clippy::too_many_arguments)]
+async fn insert_version(
+    state: &AppState,
+    expected: i64,
+    document: &str,
+    view: &str,
+    published_by: &str,
+    comment: Option<String>,
+    rolled_back_from: Option<i64>,
+) -> Result<ConfigVersion, ApiError> {
+    let sha256 = hex(&Sha256::digest(document.as_bytes()));
+    let changed = state
+        .db
+        .execute(
+            "INSERT INTO config_versions (version, document, view, sha256, published_at, published_by, comment, rolled_back_from) \
+             SELECT ?1 + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
+             WHERE (SELECT COALESCE(MAX(version), 0) FROM config_versions) = ?1",
+            &[
+                expected.into(),
+                document.into(),
+                view.into(),
+                sha256.into(),
+                state.clock.now_ms().into(),
+                published_by.into(),
+                comment.into(),
+                rolled_back_from.into(),
+            ],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            "another admin published at the same moment; reload and publish again",
+        ));
+    }
+    current_version(state)
+        .await?
+        .ok_or_else(|| ApiError::storage("the version just published is missing"))
+}
+
+/// `PUT /api/v1/admin/config`: the body is the configuration document (JSON). Optional header
+/// `X-Osdgate-Comment` describes the change.
+pub async fn publish(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let headers = request.headers().clone();
+    // The body is read (bounded) before answering even a precondition failure: a response that
+    // leaves the request body unread stalls the connection behind wrangler dev's proxy.
+    let bytes = read_body(request, &state, DOCUMENT_LIMIT).await?;
+    let current = current_version(&state).await?;
+    check_precondition(&headers, current.as_ref())?;
+    let checked = super::adapter::check_document(
+        &bytes,
+        state.config.gateway_id.as_deref(),
+        state.clock.now_ms(),
+    )?;
+    let document =
+        serde_json::to_string(&checked.document).map_err(|e| ApiError::internal(e.to_string()))?;
+    let view =
+        serde_json::to_string(&checked.view).map_err(|e| ApiError::internal(e.to_string()))?;
+    let comment = headers
+        .get("x-osdgate-comment")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(500).collect());
+    let version = insert_version(
+        &state,
+        current.map_or(0, |c| c.version),
+        &document,
+        &view,
+        &actor(&headers),
+        comment,
+        None,
+    )
+    .await?;
+    let etag = version.etag.clone();
+    let status = if version.version == 1 { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(with_etag(&etag, (status, Json(Published { version, findings: checked.findings }))))
+}
+
+/// `GET /api/v1/admin/config`: the current document, with its `ETag`.
+pub async fn get(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let rows = state
+        .db
+        .query(&format!("SELECT {VERSION_COLUMNS}, document FROM config_versions ORDER BY version DESC LIMIT 1"), &[])
+        .await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| ApiError::not_found("no_configuration", "nothing has been published yet"))?;
+    document_response(row, &headers)
+}
+
+fn document_response(row: &Row, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let version = version_record(row)?;
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == version.etag))
+    {
+        return Ok(with_etag(&version.etag, StatusCode::NOT_MODIFIED));
+    }
+    let document = row.text("document")?;
+    let body = ([(header::CONTENT_TYPE, "application/json")], document);
+    Ok(with_etag(&version.etag, body))
+}
+
+/// `GET /api/v1/admin/config/versions/{version}`.
+pub async fn get_version(
+    State(state): State<AppState>,
+    Path(version): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let rows = state
+        .db
+        .query(
+            &format!("SELECT {VERSION_COLUMNS}, document FROM config_versions WHERE version = ?1"),
+            &[version.into()],
+        )
+        .await?;
+    let row = rows.first().ok_or_else(|| {
+        ApiError::not_found(
+            "version_not_found",
+            format!("there is no configuration version {version}"),
+        )
+    })?;
+    document_response(row, &headers)
+}
+
+/// `GET /api/v1/admin/config/history`, newest first.
+pub async fn history(State(state): State<AppState>) -> Result<Json<ConfigHistory>, ApiError> {
+    let rows = state
+        .db
+        .query(&format!("SELECT {VERSION_COLUMNS} FROM config_versions ORDER BY version DESC"), &[])
+        .await?;
+    let versions = rows.iter().map(version_record).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(ConfigHistory { versions }))
+}
+
+/// `POST /api/v1/admin/config/rollback`.
+pub async fn rollback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<Rollback>,
+) -> Result<Response, ApiError> {
+    let current = current_version(&state).await?;
+    check_precondition(&headers, current.as_ref())?;
+    let current = current
+        .ok_or_else(|| ApiError::not_found("no_configuration", "nothing has been published yet"))?;
+    let rows = state
+        .db
+        .query(
+            "SELECT document, view FROM config_versions WHERE version = ?1",
+            &[request.to_version.into()],
+        )
+        .await?;
+    let row = rows.first().ok_or_else(|| {
+        ApiError::not_found(
+            "version_not_found",
+            format!("there is no configuration version {}", request.to_version),
+        )
+    })?;
+    if request.to_version == current.version {
+        return Err(ApiError::conflict(
+            "already_current",
+            format!("version {} is already the current version", current.version),
+        ));
+    }
+    let comment =
+        request.comment.or_else(|| Some(format!("rollback to version {}", request.to_version)));
+    let version = insert_version(
+        &state,
+        current.version,
+        &row.text("document")?,
+        &row.text("view")?,
+        &actor(&headers),
+        comment,
+        Some(request.to_version),
+    )
+    .await?;
+    let etag = version.etag.clone();
+    Ok(with_etag(
+        &etag,
+        Json(Published { version, findings: serde_json::Value::Array(Vec::new()) }),
+    ))
+}

@@ -1,0 +1,222 @@
+//! Clients: the deployment policy (task sequence, variables incl. device-specific ones, every
+//! content reference with size and SHA-256), content location and content download. Only
+//! deployments that allow internet clients and media are served (seed 000, "When you deploy the
+//! task sequence ... Allow task sequence to run for client on the internet ... Make available to an
+//! option that includes media").
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use osdgate_model::api::{
+    ContentLocations, ContentReference, DeploymentPolicy, PolicyResponse, PolicyVariable,
+};
+use serde::Deserialize;
+
+use super::auth::ClientAuth;
+use super::blobs::{blob_record, serve};
+use super::devices::{normalize_mac, normalize_smbios_guid};
+use super::extract::{ClientAddress, RowExt};
+use super::view::{DeploymentView, RelayView};
+use super::{ApiError, AppState};
+
+#[derive(Debug, Deserialize)]
+pub struct PolicyQuery {
+    /// One deployment; all the caller may run when absent.
+    pub deployment: Option<String>,
+    pub smbios_guid: Option<String>,
+    pub mac: Option<String>,
+}
+
+async fn view(state: &AppState) -> Result<(i64, RelayView), ApiError> {
+    super::config::current_view_versioned(state).await?.ok_or_else(|| {
+        ApiError::not_found("no_configuration", "the relay has no published configuration yet")
+    })
+}
+
+/// The device-specific variables override the deployment's variables of the same name.
+pub fn merge_variables(
+    deployment: &DeploymentView,
+    smbios_guid: Option<&str>,
+    mac: Option<&str>,
+) -> Vec<PolicyVariable> {
+    let mut variables = deployment.variables.clone();
+    let selected = deployment.devices.iter().filter(|device| {
+        let guid = device
+            .smbios_guid
+            .as_deref()
+            .is_some_and(|g| Some(g.to_ascii_uppercase().as_str()) == smbios_guid);
+        let by_mac = mac.is_some_and(|mac| {
+            device.macs.iter().any(|m| normalize_mac(m).ok().as_deref() == Some(mac))
+        });
+        guid || by_mac
+    });
+    for device in selected {
+        for variable in &device.variables {
+            let variable = PolicyVariable { device_specific: true, ..variable.clone() };
+            match variables.iter_mut().find(|v| v.name.eq_ignore_ascii_case(&variable.name)) {
+                Some(existing) => *existing = variable,
+                None => variables.push(variable),
+            }
+        }
+    }
+    variables
+}
+
+fn content_reference(view: &RelayView, id: &str) -> Result<ContentReference, ApiError> {
+    let content = view
+        .content(id)
+        .ok_or_else(|| ApiError::storage(format!("published view lacks content {id}")))?;
+    Ok(ContentReference {
+        content_id: content.id.clone(),
+        name: content.name.clone(),
+        version: content.version.clone(),
+        files: content.files.clone(),
+        locations_url: format!(
+            "{}/content/{}/locations",
+            osdgate_model::api::API_PREFIX,
+            content.id
+        ),
+    })
+}
+
+/// `GET /api/v1/policy`.
+pub async fn policy(
+    State(state): State<AppState>,
+    auth: ClientAuth,
+    Query(query): Query<PolicyQuery>,
+) -> Result<Json<PolicyResponse>, ApiError> {
+    let (version, view) = view(&state).await?;
+    let mut smbios_guid = query.smbios_guid.as_deref().map(normalize_smbios_guid).transpose()?;
+    let mut mac = query.mac.as_deref().map(normalize_mac).transpose()?;
+    if let (Some(device_id), None, None) = (auth.device_id(), &smbios_guid, &mac) {
+        let rows = state
+            .db
+            .query("SELECT smbios_guid, mac FROM devices WHERE device_id = ?1", &[device_id.into()])
+            .await?;
+        if let Some(row) = rows.first() {
+            smbios_guid = row.opt_text("smbios_guid");
+            mac = row.opt_text("mac");
+        }
+    }
+    let wanted: Vec<&String> = match &query.deployment {
+        Some(id) => {
+            if !auth.may_read(id) {
+                return Err(ApiError::forbidden(
+                    "deployment_not_allowed",
+                    format!("this medium may not run deployment {id}"),
+                ));
+            }
+            vec![id]
+        }
+        None => auth.claims.deployments.iter().collect(),
+    };
+    let mut deployments = Vec::new();
+    let mut refusals = Vec::new();
+    for id in wanted {
+        let Some(deployment) = view.deployment(id) else {
+            refusals.push(format!("{id}: not in the published configuration"));
+            continue;
+        };
+        if let Some(reason) = &deployment.not_served {
+            refusals.push(format!("{id}: {reason}"));
+            continue;
+        }
+        deployments.push(DeploymentPolicy {
+            deployment_id: deployment.id.clone(),
+            name: deployment.name.clone(),
+            config_version: version,
+            task_sequence: deployment.task_sequence.clone(),
+            variables: merge_variables(deployment, smbios_guid.as_deref(), mac.as_deref()),
+            content: deployment
+                .content_ids
+                .iter()
+                .map(|c| content_reference(&view, c))
+                .collect::<Result<_, _>>()?,
+        });
+    }
+    if deployments.is_empty() {
+        return Err(ApiError::forbidden(
+            "deployment_not_served",
+            format!("no deployment is served to this medium: {}", refusals.join("; ")),
+        ));
+    }
+    Ok(Json(PolicyResponse { deployments }))
+}
+
+/// The caller may fetch a content package when one of its served deployments references it.
+fn check_content_allowed<'v>(
+    view: &'v RelayView,
+    auth: &ClientAuth,
+    content_id: &str,
+) -> Result<&'v super::view::ContentView, ApiError> {
+    let referenced = view.deployments.iter().any(|d| {
+        d.not_served.is_none()
+            && auth.may_read(&d.id)
+            && d.content_ids.iter().any(|c| c == content_id)
+    });
+    if !referenced {
+        return Err(ApiError::forbidden(
+            "content_not_allowed",
+            format!("content {content_id} is not referenced by any deployment this token may run"),
+        ));
+    }
+    view.content(content_id)
+        .ok_or_else(|| ApiError::storage(format!("published view lacks content {content_id}")))
+}
+
+/// `GET /api/v1/content/{content_id}/locations`: the ordered sources for the caller's address
+/// (`CF-Connecting-IP`).
+pub async fn locations(
+    State(state): State<AppState>,
+    auth: ClientAuth,
+    address: ClientAddress,
+    Path(content_id): Path<String>,
+) -> Result<Json<ContentLocations>, ApiError> {
+    let (_, view) = view(&state).await?;
+    let content = check_content_allowed(&view, &auth, &content_id)?;
+    let location = osdgate_model::locate::locate(
+        &view.topology,
+        &content.id,
+        &content.distributed_to,
+        address.0,
+    );
+    Ok(Json(ContentLocations {
+        content_id,
+        client_address: address.label(),
+        boundary_groups: location.boundary_groups,
+        sources: location.sources,
+    }))
+}
+
+/// `GET`/`HEAD /api/v1/content/{content_id}/files/{*path}`: one file of a package, only while the
+/// package is distributed to this (content-enabled) gateway. The path is matched exactly against
+/// the package's file list and never used as a storage key, so there is no traversal and no listing.
+pub async fn file(
+    State(state): State<AppState>,
+    auth: ClientAuth,
+    method: Method,
+    headers: HeaderMap,
+    Path((content_id, path)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (_, view) = view(&state).await?;
+    let content = check_content_allowed(&view, &auth, &content_id)?;
+    if !view.distributed_here(content) {
+        return Err(ApiError::forbidden(
+            "content_not_distributed",
+            format!(
+                "content {content_id} is not distributed to this content-enabled gateway; distribute it and publish again"
+            ),
+        ));
+    }
+    let file = content.files.iter().find(|f| f.path == path).ok_or_else(|| {
+        ApiError::not_found("file_not_found", format!("content {content_id} has no file {path}"))
+    })?;
+    let (record, key) = blob_record(&state, &file.sha256).await?.ok_or_else(|| {
+        ApiError::not_found(
+            "content_not_uploaded",
+            format!("{path} of content {content_id} has not been uploaded to the relay yet"),
+        )
+    })?;
+    serve(&state, &headers, method == Method::HEAD, &record, &key).await
+}

@@ -1,0 +1,66 @@
+//! What the relay serves from a published configuration: computed once at publish time from the
+//! validated plan (see `adapter`), stored next to the document, and read by the policy, content and
+//! location endpoints.
+
+use osdgate_model::api::{ContentFile, PolicyVariable};
+use osdgate_model::locate::Topology;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RelayView {
+    /// The gateway (in the configuration) that this relay is.
+    pub gateway_id: Option<String>,
+    pub deployments: Vec<DeploymentView>,
+    pub content: Vec<ContentView>,
+    pub topology: Topology,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentView {
+    pub id: String,
+    pub name: String,
+    /// Why the relay does not serve this deployment to media (it does not allow internet clients,
+    /// or is not made available to media); `None` when it is served.
+    pub not_served: Option<String>,
+    pub task_sequence: serde_json::Value,
+    pub variables: Vec<PolicyVariable>,
+    /// Content IDs the task sequence (and its boot image) reference, in order.
+    pub content_ids: Vec<String>,
+    pub devices: Vec<DeviceVariables>,
+}
+
+/// Variables for one device, selected by SMBIOS GUID or MAC address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceVariables {
+    /// Upper-case canonical SMBIOS UUID.
+    pub smbios_guid: Option<String>,
+    /// `AA:BB:CC:DD:EE:FF` form.
+    pub macs: Vec<String>,
+    pub variables: Vec<PolicyVariable>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentView {
+    pub id: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub files: Vec<ContentFile>,
+    /// IDs of the gateways and distribution points the content is distributed to.
+    pub distributed_to: Vec<String>,
+}
+
+impl RelayView {
+    pub fn deployment(&self, id: &str) -> Option<&DeploymentView> {
+        self.deployments.iter().find(|d| d.id == id)
+    }
+    pub fn content(&self, id: &str) -> Option<&ContentView> {
+        self.content.iter().find(|c| c.id == id)
+    }
+    /// True when this relay's gateway serves content and the content is distributed to it (seed
+    /// 000: "distribute it to a content-enabled CMG").
+    pub fn distributed_here(&self, content: &ContentView) -> bool {
+        let Some(gateway) = &self.gateway_id else { return false };
+        content.distributed_to.iter().any(|id| id == gateway)
+            && self.topology.sources.iter().any(|s| &s.id == gateway && s.content_enabled)
+    }
+}

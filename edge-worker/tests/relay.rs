@@ -1,0 +1,924 @@
+//! Every endpoint and every refusal of the relay, natively over in-memory storage.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use ed25519_dalek::Signer;
+use osdgate_model::api::ContentFile;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use support::{ADMIN_TOKEN, Relay, b64, sample_view, seed_view, signing_key};
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn file(path: &str, bytes: &[u8]) -> ContentFile {
+    ContentFile { path: path.into(), size: bytes.len() as u64, sha256: sha256_hex(bytes) }
+}
+
+/// A relay with the sample view published and medium `M1` (DEP1, DEP-HIDDEN) registered.
+async fn relay_with_media(files: Vec<ContentFile>) -> (Relay, String) {
+    let relay = Relay::new();
+    seed_view(&relay, &sample_view(files));
+    let key = relay.register_media("M1", &["DEP1", "DEP-HIDDEN"]).await;
+    let token = relay.media_token("M1", &key).await;
+    (relay, token)
+}
+
+// ---- admin credential ----
+
+#[tokio::test]
+async fn admin_routes_refuse_missing_malformed_and_wrong_credentials() {
+    let relay = Relay::new();
+    let missing = relay.anonymous("GET", "/api/v1/admin/media", None).await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.code(), "unauthorized");
+    assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
+    let wrong = relay.client("GET", "/api/v1/admin/media", "not-the-token", None).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(!wrong.text().contains(ADMIN_TOKEN));
+    let basic = relay
+        .send(
+            Request::get("/api/v1/admin/media")
+                .header("authorization", "Basic abc")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(basic.status, StatusCode::UNAUTHORIZED);
+    let ok = relay.admin("GET", "/api/v1/admin/media", None).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.json, json!([]));
+}
+
+#[tokio::test]
+async fn credentials_are_checked_before_the_body_is_read() {
+    let relay = Relay::new();
+    // 50 MiB declared, no credential: refused as unauthorized, not as too large or unreadable.
+    let request = Request::put(format!("/api/v1/admin/blobs/{}", "a".repeat(64)))
+        .header("content-length", (50u64 << 20).to_string())
+        .body(Body::from("short"))
+        .unwrap();
+    let reply = relay.send(request).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let request = Request::post("/api/v1/status").body(Body::from("{not json")).unwrap();
+    let reply = relay.send(request).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn admin_api_without_a_configured_secret_is_unavailable_not_open() {
+    let relay = Relay::with(|config| config.admin_token = None);
+    let reply = relay.admin("GET", "/api/v1/admin/media", None).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.code(), "admin_not_configured");
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_and_bad_json_get_stable_codes() {
+    let relay = Relay::new();
+    let big = json!({"media_id": "x".repeat(70_000)});
+    let reply = relay.admin("POST", "/api/v1/admin/media", Some(big)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.code(), "payload_too_large");
+    let reply = relay
+        .send(
+            Request::post("/api/v1/admin/media")
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .body(Body::from("{\"media_id\": 5"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.code(), "invalid_json");
+    assert!(reply.json["message"].as_str().unwrap().contains("line 1"));
+}
+
+// ---- media ----
+
+#[tokio::test]
+async fn media_registration_validates_every_field() {
+    let relay = Relay::new();
+    let key = signing_key("k");
+    let valid = json!({
+        "media_id": "M1", "public_key": b64(key.verifying_key().as_bytes()),
+        "expires_at": relay.now() + 1000, "deployments": ["DEP1"], "created_by": "alice",
+    });
+    let no_config = relay.admin("POST", "/api/v1/admin/media", Some(valid.clone())).await;
+    assert_eq!(no_config.code(), "no_configuration");
+    seed_view(&relay, &sample_view(vec![]));
+    let cases = [
+        ("media_id", json!("../etc"), "invalid_id"),
+        ("public_key", json!("AAAA"), "invalid_public_key"),
+        ("public_key", json!(b64(&[0u8; 32])), "invalid_public_key"),
+        ("expires_at", json!(relay.now() - 1), "invalid_expiry"),
+        ("deployments", json!([]), "no_deployments"),
+        ("deployments", json!(["NOPE"]), "unknown_deployment"),
+        ("created_by", json!(" "), "invalid_created_by"),
+    ];
+    for (field, value, code) in cases {
+        let mut body = valid.clone();
+        body[field] = value;
+        let reply = relay.admin("POST", "/api/v1/admin/media", Some(body)).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", reply.text());
+        assert_eq!(reply.code(), code, "{field}");
+    }
+    let created = relay.admin("POST", "/api/v1/admin/media", Some(valid.clone())).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.json["created_by"], "alice");
+    assert_eq!(created.json["deployments"], json!(["DEP1"]));
+    let again = relay.admin("POST", "/api/v1/admin/media", Some(valid)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.code(), "media_exists");
+    let listed = relay.admin("GET", "/api/v1/admin/media", None).await;
+    assert_eq!(listed.json.as_array().unwrap().len(), 1);
+    let one = relay.admin("GET", "/api/v1/admin/media/M1", None).await;
+    assert_eq!(one.json["media_id"], "M1");
+    let missing = relay.admin("GET", "/api/v1/admin/media/M2", None).await;
+    assert_eq!(missing.code(), "media_not_found");
+}
+
+// ---- challenge–response ----
+
+#[tokio::test]
+async fn media_authenticates_by_signing_a_single_use_nonce() {
+    let relay = Relay::new();
+    seed_view(&relay, &sample_view(vec![]));
+    let key = relay.register_media("M1", &["DEP1"]).await;
+    let challenge = relay
+        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M1"})))
+        .await;
+    assert_eq!(challenge.status, StatusCode::OK);
+    let nonce = challenge.json["nonce"].as_str().unwrap().to_owned();
+    let message = challenge.json["message"].as_str().unwrap().to_owned();
+    assert_eq!(
+        message,
+        osdgate_model::api::challenge_message(osdgate_model::api::SubjectKind::Media, "M1", &nonce)
+    );
+    let answer = json!({"kind": "media", "id": "M1", "nonce": nonce, "signature": b64(&key.sign(message.as_bytes()).to_bytes())});
+    let token = relay.anonymous("POST", "/api/v1/auth/token", Some(answer.clone())).await;
+    assert_eq!(token.status, StatusCode::OK, "{}", token.text());
+    assert_eq!(token.json["deployments"], json!(["DEP1"]));
+    assert_eq!(token.json["expires_at"], relay.now() + 30 * 60_000);
+    let replay = relay.anonymous("POST", "/api/v1/auth/token", Some(answer)).await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(replay.code(), "nonce_replayed");
+}
+
+#[tokio::test]
+async fn wrong_signatures_expired_and_foreign_nonces_are_refused_and_recorded() {
+    let relay = Relay::new();
+    seed_view(&relay, &sample_view(vec![]));
+    let key = relay.register_media("M1", &["DEP1"]).await;
+    relay.register_media("M2", &["DEP1"]).await;
+    let ask = |id: &'static str| {
+        relay.anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": id})))
+    };
+    let challenge = ask("M1").await;
+    let nonce = challenge.json["nonce"].as_str().unwrap().to_owned();
+    let message = challenge.json["message"].as_str().unwrap().to_owned();
+    let wrong_key = signing_key("someone else");
+    let forged = relay
+        .anonymous("POST", "/api/v1/auth/token", Some(json!({"kind": "media", "id": "M1", "nonce": nonce, "signature": b64(&wrong_key.sign(message.as_bytes()).to_bytes())})))
+        .await;
+    assert_eq!(forged.code(), "signature_invalid");
+    let garbage = ask("M1").await;
+    let reply = relay
+        .anonymous("POST", "/api/v1/auth/token", Some(json!({"kind": "media", "id": "M1", "nonce": garbage.json["nonce"], "signature": "!!"})))
+        .await;
+    assert_eq!(reply.code(), "signature_invalid");
+    // A nonce issued to M2 cannot be answered for M1.
+    let other = ask("M2").await;
+    let other_nonce = other.json["nonce"].as_str().unwrap();
+    let msg = osdgate_model::api::challenge_message(
+        osdgate_model::api::SubjectKind::Media,
+        "M1",
+        other_nonce,
+    );
+    let reply = relay
+        .anonymous("POST", "/api/v1/auth/token", Some(json!({"kind": "media", "id": "M1", "nonce": other_nonce, "signature": b64(&key.sign(msg.as_bytes()).to_bytes())})))
+        .await;
+    assert_eq!(reply.code(), "nonce_mismatch");
+    let unknown = relay
+        .anonymous(
+            "POST",
+            "/api/v1/auth/token",
+            Some(json!({"kind": "media", "id": "M1", "nonce": "made-up", "signature": "AA"})),
+        )
+        .await;
+    assert_eq!(unknown.code(), "nonce_unknown");
+    // Expired challenge.
+    let late = ask("M1").await;
+    relay.advance(61_000);
+    let reply = relay
+        .anonymous("POST", "/api/v1/auth/token", Some(json!({"kind": "media", "id": "M1", "nonce": late.json["nonce"], "signature": b64(&key.sign(late.json["message"].as_str().unwrap().as_bytes()).to_bytes())})))
+        .await;
+    assert_eq!(reply.code(), "nonce_expired");
+    let events = relay.admin("GET", "/api/v1/admin/auth-events?kind=media&subject=M1", None).await;
+    let outcomes: Vec<&str> = events.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "signature_invalid",
+            "signature_invalid",
+            "nonce_mismatch",
+            "nonce_unknown",
+            "nonce_expired"
+        ]
+    );
+    assert_eq!(events.json["events"][0]["address"], "203.0.113.7");
+    let next = events.json["next_cursor"].as_str().unwrap();
+    let page = relay.admin("GET", &format!("/api/v1/admin/auth-events?after={next}"), None).await;
+    assert_eq!(page.json["events"], json!([]));
+}
+
+#[tokio::test]
+async fn revoked_expired_and_unknown_media_cannot_authenticate_or_use_tokens() {
+    let relay = Relay::new();
+    seed_view(&relay, &sample_view(vec![]));
+    let key = relay.register_media("M1", &["DEP1"]).await;
+    let token = relay.media_token("M1", &key).await;
+    assert_eq!(relay.client("GET", "/api/v1/policy", &token, None).await.status, StatusCode::OK);
+    let revoked = relay
+        .admin("POST", "/api/v1/admin/media/M1/revoke", Some(json!({"reason": "lost in the post"})))
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert_eq!(revoked.json["revoked_reason"], "lost in the post");
+    let first_revocation = revoked.json["revoked_at"].clone();
+    relay.advance(5);
+    let again = relay.admin("POST", "/api/v1/admin/media/M1/revoke", Some(json!({}))).await;
+    assert_eq!(again.json["revoked_at"], first_revocation);
+    let reply = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.code(), "media_revoked");
+    let challenge = relay
+        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M1"})))
+        .await;
+    assert_eq!(challenge.code(), "media_revoked");
+    let unknown = relay
+        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "NOPE"})))
+        .await;
+    assert_eq!(unknown.code(), "media_unknown");
+    let missing = relay.admin("POST", "/api/v1/admin/media/NOPE/revoke", Some(json!({}))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let key2 = relay.register_media("M2", &["DEP1"]).await;
+    let token2 = relay.media_token("M2", &key2).await;
+    relay.advance(86_400_000);
+    let expired = relay.client("GET", "/api/v1/policy", &token2, None).await;
+    assert_eq!(expired.code(), "token_expired");
+    let challenge = relay
+        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M2"})))
+        .await;
+    assert_eq!(challenge.code(), "media_expired");
+}
+
+#[tokio::test]
+async fn authentication_attempts_are_rate_limited_per_media_and_per_address() {
+    let relay = Relay::new();
+    seed_view(&relay, &sample_view(vec![]));
+    relay.register_media("M1", &["DEP1"]).await;
+    for _ in 0..10 {
+        let reply = relay
+            .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M1"})))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    let limited = relay
+        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M1"})))
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.code(), "rate_limited");
+    assert!(limited.header("retry-after").is_some());
+    relay.advance(60_000);
+    let later = relay
+        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M1"})))
+        .await;
+    assert_eq!(later.status, StatusCode::OK);
+
+    // Per address: 60 attempts across many (unknown) media from one address.
+    let relay = Relay::new();
+    for n in 0..60 {
+        let reply = relay
+            .anonymous(
+                "POST",
+                "/api/v1/auth/challenge",
+                Some(json!({"kind": "media", "id": format!("X{n}")})),
+            )
+            .await;
+        assert_eq!(reply.code(), "media_unknown");
+    }
+    let limited = relay
+        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "X99"})))
+        .await;
+    assert_eq!(limited.code(), "rate_limited");
+    assert!(limited.json["message"].as_str().unwrap().contains("address"));
+}
+
+#[tokio::test]
+async fn tampered_and_foreign_tokens_are_refused() {
+    let (relay, token) = relay_with_media(vec![]).await;
+    let mut tampered = token.clone();
+    tampered.pop();
+    tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &tampered, None).await.code(),
+        "token_invalid"
+    );
+    let other = Relay::with(|config| config.token_key = Some(b"another relay".to_vec()));
+    seed_view(&other, &sample_view(vec![]));
+    assert_eq!(other.client("GET", "/api/v1/policy", &token, None).await.code(), "token_invalid");
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", ADMIN_TOKEN, None).await.code(),
+        "token_invalid"
+    );
+}
+
+// ---- policy ----
+
+#[tokio::test]
+async fn policy_serves_only_deployments_that_allow_internet_and_media() {
+    let bytes = b"image bytes";
+    let (relay, token) = relay_with_media(vec![file("sources/install.wim", bytes)]).await;
+    let reply = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let deployments = reply.json["deployments"].as_array().unwrap();
+    assert_eq!(deployments.len(), 1, "DEP-HIDDEN is not served");
+    let policy = &deployments[0];
+    assert_eq!(policy["deployment_id"], "DEP1");
+    assert_eq!(policy["config_version"], 1);
+    assert_eq!(policy["task_sequence"]["name"], "Win11");
+    assert_eq!(
+        policy["content"][0]["files"][0],
+        json!({"path": "sources/install.wim", "size": bytes.len(), "sha256": sha256_hex(bytes)})
+    );
+    assert_eq!(policy["content"][0]["locations_url"], "/api/v1/content/PKG1/locations");
+    assert_eq!(
+        policy["variables"][0],
+        json!({"name": "OSDComputerName", "value": "PC-DEFAULT", "device_specific": false, "secret": false})
+    );
+
+    let hidden = relay.client("GET", "/api/v1/policy?deployment=DEP-HIDDEN", &token, None).await;
+    assert_eq!(hidden.status, StatusCode::FORBIDDEN);
+    assert_eq!(hidden.code(), "deployment_not_served");
+    assert!(hidden.json["message"].as_str().unwrap().contains("internet"));
+    let foreign = relay.client("GET", "/api/v1/policy?deployment=DEP9", &token, None).await;
+    assert_eq!(foreign.code(), "deployment_not_allowed");
+}
+
+#[tokio::test]
+async fn device_identity_selects_device_specific_variables() {
+    let (relay, token) = relay_with_media(vec![]).await;
+    let value = |reply: &support::Reply| reply.json["deployments"][0]["variables"][0].clone();
+    let by_guid = relay
+        .client(
+            "GET",
+            "/api/v1/policy?smbios_guid=4c4c4544-0042-3510-8052-b4c04f4b4e31",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        value(&by_guid),
+        json!({"name": "OSDComputerName", "value": "PC-ALICE", "device_specific": true, "secret": false})
+    );
+    assert_eq!(by_guid.json["deployments"][0]["variables"][1]["value"], "en-US");
+    let by_mac = relay.client("GET", "/api/v1/policy?mac=aa-bb-cc-dd-ee-01", &token, None).await;
+    assert_eq!(value(&by_mac)["value"], "PC-ALICE");
+    let other = relay.client("GET", "/api/v1/policy?mac=AA:BB:CC:DD:EE:02", &token, None).await;
+    assert_eq!(value(&other)["value"], "PC-DEFAULT");
+    let bad = relay.client("GET", "/api/v1/policy?mac=nonsense", &token, None).await;
+    assert_eq!(bad.code(), "invalid_mac");
+    let bad = relay.client("GET", "/api/v1/policy?smbios_guid=123", &token, None).await;
+    assert_eq!(bad.code(), "invalid_smbios_guid");
+}
+
+#[tokio::test]
+async fn policy_before_any_publish_is_a_clear_404() {
+    let relay = Relay::new();
+    seed_view(&relay, &sample_view(vec![]));
+    let key = relay.register_media("M1", &["DEP1"]).await;
+    let token = relay.media_token("M1", &key).await;
+    osdgate_relay::app::Database::query(&*relay.db, "DELETE FROM config_versions", &[])
+        .await
+        .unwrap();
+    let reply = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!(reply.code(), "no_configuration");
+}
+
+// ---- content location ----
+
+#[tokio::test]
+async fn content_location_follows_the_clients_boundary_group() {
+    let (relay, token) = relay_with_media(vec![]).await;
+    let ask = |ip: &'static str, content: &'static str| {
+        let token = token.clone();
+        let relay = &relay;
+        async move {
+            relay
+                .send(
+                    Request::get(format!("/api/v1/content/{content}/locations"))
+                        .header("authorization", format!("Bearer {token}"))
+                        .header("cf-connecting-ip", ip)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+        }
+    };
+    let inside = ask("10.1.4.5", "PKG1").await;
+    assert_eq!(inside.status, StatusCode::OK, "{}", inside.text());
+    assert_eq!(inside.json["boundary_groups"], json!(["office"]));
+    let ids: Vec<&str> = inside.json["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["gw", "dp1"], "prefer cloud puts the gateway first");
+    assert_eq!(inside.json["sources"][0]["url"], "https://relay.example/api/v1/content/PKG1/");
+    let outside = ask("198.51.100.1", "PKG1").await;
+    let ids: Vec<&str> = outside.json["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["gw"]);
+    let outside_not_on_gateway = ask("198.51.100.1", "PKG2").await;
+    assert_eq!(outside_not_on_gateway.json["sources"], json!([]));
+    let not_referenced = ask("10.1.4.5", "PKG9").await;
+    assert_eq!(not_referenced.code(), "content_not_allowed");
+}
+
+// ---- content upload and download ----
+
+fn pattern(size: usize) -> Vec<u8> {
+    (0..size).map(|i| (i % 251) as u8 ^ (i >> 12) as u8).collect()
+}
+
+#[tokio::test]
+async fn single_upload_is_hash_checked_and_served_with_ranges_and_etags() {
+    let bytes = pattern(100_000);
+    let sha = sha256_hex(&bytes);
+    let (relay, token) = relay_with_media(vec![file("sources/install.wim", &bytes)]).await;
+    let path = "/api/v1/content/PKG1/files/sources/install.wim";
+    let not_yet = relay.client("GET", path, &token, None).await;
+    assert_eq!(not_yet.code(), "content_not_uploaded");
+
+    let upload = |body: Vec<u8>, sha: String| {
+        relay.send(
+            Request::put(format!("/api/v1/admin/blobs/{sha}"))
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .body(Body::from(body))
+                .unwrap(),
+        )
+    };
+    let mut corrupted = bytes.clone();
+    corrupted[5] ^= 1;
+    let refused = upload(corrupted, sha.clone()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.code(), "sha256_mismatch");
+    assert!(relay.blobs.objects.lock().unwrap().is_empty(), "nothing stored on mismatch");
+    let bad_hash = upload(bytes.clone(), "xyz".into()).await;
+    assert_eq!(bad_hash.code(), "invalid_sha256");
+    let stored = upload(bytes.clone(), sha.to_uppercase()).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.text());
+    assert_eq!(stored.json["size"], 100_000);
+    let again = upload(vec![], sha.clone()).await;
+    assert_eq!(again.status, StatusCode::OK, "already complete: stored once");
+    let record = relay.admin("GET", &format!("/api/v1/admin/blobs/{sha}"), None).await;
+    assert_eq!(record.json["sha256"], sha);
+
+    let full = relay.client("GET", path, &token, None).await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert_eq!(&full.bytes[..], &bytes[..]);
+    let etag = format!("\"{sha}\"");
+    assert_eq!(full.header("etag"), Some(etag.as_str()));
+    assert_eq!(full.header("x-osdgate-sha256"), Some(sha.as_str()));
+    assert_eq!(full.header("accept-ranges"), Some("bytes"));
+    assert_eq!(full.header("content-length"), Some("100000"));
+
+    let get = |headers: Vec<(&'static str, String)>, method: &'static str| {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"));
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        relay.send(builder.body(Body::empty()).unwrap())
+    };
+    let middle = get(vec![("range", "bytes=50000-".into())], "GET").await;
+    assert_eq!(middle.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(middle.header("content-range"), Some("bytes 50000-99999/100000"));
+    assert_eq!(&middle.bytes[..], &bytes[50_000..]);
+    let suffix = get(vec![("range", "bytes=-10".into())], "GET").await;
+    assert_eq!(&suffix.bytes[..], &bytes[99_990..]);
+    let beyond = get(vec![("range", "bytes=100000-".into())], "GET").await;
+    assert_eq!(beyond.status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(beyond.header("content-range"), Some("bytes */100000"));
+    let cached = get(vec![("if-none-match", etag.clone())], "GET").await;
+    assert_eq!(cached.status, StatusCode::NOT_MODIFIED);
+    assert!(cached.bytes.is_empty());
+    let same = get(vec![("range", "bytes=0-9".into()), ("if-range", etag.clone())], "GET").await;
+    assert_eq!(same.status, StatusCode::PARTIAL_CONTENT);
+    let changed =
+        get(vec![("range", "bytes=0-9".into()), ("if-range", "\"other\"".into())], "GET").await;
+    assert_eq!(changed.status, StatusCode::OK, "If-Range mismatch sends the whole object");
+    assert_eq!(changed.bytes.len(), 100_000);
+    let head = get(vec![], "HEAD").await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert_eq!(head.header("content-length"), Some("100000"));
+    assert!(head.bytes.is_empty());
+    let data = relay.admin("GET", &format!("/api/v1/admin/blobs/{sha}/data"), None).await;
+    assert_eq!(&data.bytes[..], &bytes[..]);
+}
+
+#[tokio::test]
+async fn content_is_served_only_when_referenced_distributed_and_listed() {
+    let bytes = b"driver".to_vec();
+    let (relay, token) = relay_with_media(vec![file("a.cab", &bytes)]).await;
+    let no_traversal =
+        relay.client("GET", "/api/v1/content/PKG1/files/../../blobs/x", &token, None).await;
+    assert_eq!(no_traversal.code(), "file_not_found");
+    let no_listing = relay.client("GET", "/api/v1/content/PKG1/files/", &token, None).await;
+    assert_ne!(no_listing.status, StatusCode::OK);
+    let not_here = relay.client("GET", "/api/v1/content/PKG2/files/x", &token, None).await;
+    assert_eq!(not_here.code(), "content_not_distributed");
+    let foreign = relay.client("GET", "/api/v1/content/PKG9/files/x", &token, None).await;
+    assert_eq!(foreign.code(), "content_not_allowed");
+    let anonymous = relay.anonymous("GET", "/api/v1/content/PKG1/files/a.cab", None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    // A medium allowed only the hidden deployment gets nothing, even for content it references.
+    let key = relay.register_media("M3", &["DEP-HIDDEN"]).await;
+    let hidden = relay.media_token("M3", &key).await;
+    let reply = relay.client("GET", "/api/v1/content/PKG1/files/a.cab", &hidden, None).await;
+    assert_eq!(reply.code(), "content_not_allowed");
+}
+
+#[tokio::test]
+async fn multipart_upload_becomes_visible_only_when_complete_and_verified() {
+    let part = osdgate_relay::app::blobs::PART_SIZE as usize;
+    let bytes = pattern(part * 2 + 12_345);
+    let sha = sha256_hex(&bytes);
+    let (relay, token) = relay_with_media(vec![file("big.wim", &bytes)]).await;
+    let started = relay
+        .admin(
+            "POST",
+            &format!("/api/v1/admin/blobs/{sha}/uploads"),
+            Some(json!({"size": bytes.len()})),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.text());
+    assert_eq!(started.json["part_count"], 3);
+    let upload_id = started.json["upload_id"].as_str().unwrap().to_owned();
+    let put_part = |n: usize, body: Vec<u8>| {
+        relay.send(
+            Request::put(format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/parts/{n}"))
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .body(Body::from(body))
+                .unwrap(),
+        )
+    };
+    let complete_path = format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/complete");
+    let complete = || relay.admin("POST", &complete_path, None);
+    let short = put_part(1, bytes[..100].to_vec()).await;
+    assert_eq!(short.code(), "invalid_part_size");
+    let zero = put_part(0, vec![]).await;
+    assert_eq!(zero.code(), "invalid_part_number");
+    let four = put_part(4, vec![]).await;
+    assert_eq!(four.code(), "invalid_part_number");
+    // Parts in any order; part 3 is the short last one.
+    let third = put_part(3, bytes[2 * part..].to_vec()).await;
+    assert_eq!(third.status, StatusCode::OK, "{}", third.text());
+    assert_eq!(third.json["sha256"], sha256_hex(&bytes[2 * part..]));
+    put_part(1, bytes[..part].to_vec()).await;
+    let incomplete = complete().await;
+    assert_eq!(incomplete.code(), "upload_incomplete");
+    assert!(incomplete.json["message"].as_str().unwrap().contains('2'));
+    let invisible = relay.client("GET", "/api/v1/content/PKG1/files/big.wim", &token, None).await;
+    assert_eq!(invisible.code(), "content_not_uploaded");
+    put_part(2, bytes[part..2 * part].to_vec()).await;
+    let done = complete().await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.text());
+    let range = relay
+        .send(
+            Request::get("/api/v1/content/PKG1/files/big.wim")
+                .header("authorization", format!("Bearer {token}"))
+                .header("range", format!("bytes={}-", part + 7))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(range.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(&range.bytes[..], &bytes[part + 7..]);
+    let gone = complete().await;
+    assert_eq!(gone.code(), "upload_not_found");
+    let exists = relay
+        .admin("POST", &format!("/api/v1/admin/blobs/{sha}/uploads"), Some(json!({"size": 5})))
+        .await;
+    assert_eq!(exists.code(), "blob_exists");
+}
+
+#[tokio::test]
+async fn multipart_upload_with_wrong_bytes_is_deleted_and_abort_forgets_it() {
+    let bytes = pattern(1000);
+    let sha = sha256_hex(b"something else");
+    let relay = Relay::new();
+    let started = relay
+        .admin("POST", &format!("/api/v1/admin/blobs/{sha}/uploads"), Some(json!({"size": 1000})))
+        .await;
+    let upload_id = started.json["upload_id"].as_str().unwrap().to_owned();
+    let reply = relay
+        .send(
+            Request::put(format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/parts/1"))
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .body(Body::from(bytes))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let done = relay
+        .admin("POST", &format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/complete"), None)
+        .await;
+    assert_eq!(done.code(), "sha256_mismatch");
+    assert!(relay.blobs.objects.lock().unwrap().is_empty());
+    assert_eq!(
+        relay.admin("GET", &format!("/api/v1/admin/blobs/{sha}"), None).await.code(),
+        "blob_not_found"
+    );
+
+    let started = relay
+        .admin("POST", &format!("/api/v1/admin/blobs/{sha}/uploads"), Some(json!({"size": 1000})))
+        .await;
+    let upload_id = started.json["upload_id"].as_str().unwrap().to_owned();
+    let aborted = relay
+        .admin("DELETE", &format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}"), None)
+        .await;
+    assert_eq!(aborted.status, StatusCode::NO_CONTENT);
+    let gone = relay
+        .admin("DELETE", &format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}"), None)
+        .await;
+    assert_eq!(gone.code(), "upload_not_found");
+    let zero = relay
+        .admin("POST", &format!("/api/v1/admin/blobs/{sha}/uploads"), Some(json!({"size": 0})))
+        .await;
+    assert_eq!(zero.code(), "invalid_size");
+}
+
+// ---- status ----
+
+fn status_body(id: &str, step: &str) -> serde_json::Value {
+    json!({"message_id": id, "deployment_id": "DEP1", "step": step, "state": "running", "progress": 40,
+           "error_code": null, "log_excerpt": "Applying image", "smbios_guid": "4C4C4544-0042-3510-8052-B4C04F4B4E31"})
+}
+
+#[tokio::test]
+async fn status_posts_are_idempotent_and_paged_by_cursor() {
+    let (relay, token) = relay_with_media(vec![]).await;
+    let first = relay
+        .client("POST", "/api/v1/status", &token, Some(status_body("msg-1", "Apply OS")))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    assert_eq!(first.json["duplicate"], false);
+    let again = relay
+        .client("POST", "/api/v1/status", &token, Some(status_body("msg-1", "Apply OS")))
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json["duplicate"], true);
+    assert_eq!(again.json["sequence"], first.json["sequence"]);
+    for n in 2..=5 {
+        relay
+            .client(
+                "POST",
+                "/api/v1/status",
+                &token,
+                Some(status_body(&format!("msg-{n}"), "step")),
+            )
+            .await;
+    }
+    let page = relay.admin("GET", "/api/v1/admin/status?deployment=DEP1&limit=3", None).await;
+    assert_eq!(page.json["messages"].as_array().unwrap().len(), 3);
+    assert_eq!(page.json["has_more"], true);
+    assert_eq!(page.json["messages"][0]["media_id"], "M1");
+    assert_eq!(page.json["messages"][0]["log_excerpt"], "Applying image");
+    let cursor = page.json["next_cursor"].as_str().unwrap();
+    let rest = relay
+        .admin("GET", &format!("/api/v1/admin/status?deployment=DEP1&after={cursor}"), None)
+        .await;
+    let ids: Vec<&str> = rest.json["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["msg-4", "msg-5"]);
+    assert_eq!(rest.json["has_more"], false);
+    let cursor = rest.json["next_cursor"].as_str().unwrap();
+    let empty = relay.admin("GET", &format!("/api/v1/admin/status?after={cursor}"), None).await;
+    assert_eq!(empty.json["messages"], json!([]));
+    assert_eq!(empty.json["next_cursor"], cursor, "polling keeps its place");
+    let other = relay.admin("GET", "/api/v1/admin/status?deployment=DEP9", None).await;
+    assert_eq!(other.json["messages"], json!([]));
+    assert_eq!(
+        relay.admin("GET", "/api/v1/admin/status?after=x", None).await.code(),
+        "invalid_cursor"
+    );
+    assert_eq!(
+        relay.admin("GET", "/api/v1/admin/status?limit=0", None).await.code(),
+        "invalid_limit"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_status_posts_are_all_stored_exactly_once() {
+    let (relay, token) = relay_with_media(vec![]).await;
+    let relay = std::sync::Arc::new(relay);
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let relay = relay.clone();
+        let token = token.clone();
+        // Every message is sent twice, concurrently.
+        for _ in 0..2 {
+            let relay = relay.clone();
+            let token = token.clone();
+            tasks.push(tokio::spawn(async move {
+                relay
+                    .client(
+                        "POST",
+                        "/api/v1/status",
+                        &token,
+                        Some(status_body(&format!("c-{n}"), "step")),
+                    )
+                    .await
+                    .status
+            }));
+        }
+    }
+    let mut created = 0;
+    for task in tasks {
+        let status = task.await.unwrap();
+        assert!(status == StatusCode::CREATED || status == StatusCode::OK);
+        created += usize::from(status == StatusCode::CREATED);
+    }
+    assert_eq!(created, 40);
+    let page = relay.admin("GET", "/api/v1/admin/status?limit=500", None).await;
+    assert_eq!(page.json["messages"].as_array().unwrap().len(), 40);
+}
+
+#[tokio::test]
+async fn status_posts_are_validated() {
+    let (relay, token) = relay_with_media(vec![]).await;
+    let cases = [
+        ("deployment_id", json!("DEP9"), "deployment_not_allowed"),
+        ("message_id", json!(""), "invalid_id"),
+        ("step", json!(""), "invalid_step"),
+        ("progress", json!(101), "invalid_progress"),
+        ("error_code", json!("x".repeat(65)), "invalid_error_code"),
+        ("log_excerpt", json!("x".repeat(17 * 1024)), "log_excerpt_too_long"),
+        ("smbios_guid", json!("nope"), "invalid_smbios_guid"),
+    ];
+    for (field, value, code) in cases {
+        let mut body = status_body("v-1", "step");
+        body[field] = value;
+        let reply = relay.client("POST", "/api/v1/status", &token, Some(body)).await;
+        assert_eq!(reply.code(), code, "{field}: {}", reply.text());
+    }
+    let reuse = relay.client("POST", "/api/v1/status", &token, Some(status_body("dup", "a"))).await;
+    assert_eq!(reuse.status, StatusCode::CREATED);
+    let key = relay.register_media("M9", &["DEP1"]).await;
+    let other_token = relay.media_token("M9", &key).await;
+    let conflict =
+        relay.client("POST", "/api/v1/status", &other_token, Some(status_body("dup", "a"))).await;
+    assert_eq!(conflict.code(), "message_id_conflict");
+}
+
+// ---- devices ----
+
+#[tokio::test]
+async fn devices_register_renew_and_are_revocable() {
+    let (relay, media_token) = relay_with_media(vec![]).await;
+    let device_key = signing_key("device-1");
+    let body = json!({"smbios_guid": "4c4c4544-0042-3510-8052-b4c04f4b4e31", "mac": "aa-bb-cc-dd-ee-01", "public_key": b64(device_key.verifying_key().as_bytes())});
+    let registered =
+        relay.client("POST", "/api/v1/devices", &media_token, Some(body.clone())).await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.text());
+    let device_id = registered.json["device_id"].as_str().unwrap().to_owned();
+    let device_token = registered.json["token"]["token"].as_str().unwrap().to_owned();
+    assert_eq!(registered.json["token"]["kind"], "device");
+    // The device token reads policy; its registered identity selects its variables.
+    let policy = relay.client("GET", "/api/v1/policy", &device_token, None).await;
+    assert_eq!(policy.json["deployments"][0]["variables"][0]["value"], "PC-ALICE");
+    // Retrying the registration returns the same device.
+    let retry = relay.client("POST", "/api/v1/devices", &media_token, Some(body)).await;
+    assert_eq!(retry.status, StatusCode::OK);
+    assert_eq!(retry.json["device_id"], device_id.as_str());
+    // A device token cannot register devices.
+    let refused = relay
+        .client("POST", "/api/v1/devices", &device_token, Some(json!({"mac": "AA:BB:CC:DD:EE:02", "public_key": b64(signing_key("d2").verifying_key().as_bytes())})))
+        .await;
+    assert_eq!(refused.code(), "media_token_required");
+    let no_identity = relay
+        .client(
+            "POST",
+            "/api/v1/devices",
+            &media_token,
+            Some(json!({"public_key": b64(signing_key("d3").verifying_key().as_bytes())})),
+        )
+        .await;
+    assert_eq!(no_identity.code(), "device_identity_missing");
+
+    // Renew: the old token stops working, the new one works.
+    let renewed = relay.client("POST", "/api/v1/devices/self/token", &device_token, None).await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.text());
+    let new_token = renewed.json["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &device_token, None).await.code(),
+        "token_revoked"
+    );
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &new_token, None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        relay.client("POST", "/api/v1/devices/self/token", &media_token, None).await.code(),
+        "device_token_required"
+    );
+
+    // Challenge–response with the device key issues a device token too.
+    let by_key = relay.authenticate("device", &device_id, &device_key).await;
+    assert_eq!(by_key.status, StatusCode::OK, "{}", by_key.text());
+    assert_eq!(by_key.json["kind"], "device");
+    let key_token = by_key.json["token"].as_str().unwrap().to_owned();
+
+    // Admin views.
+    let devices = relay.admin("GET", "/api/v1/admin/devices", None).await;
+    assert_eq!(devices.json[0]["smbios_guid"], "4C4C4544-0042-3510-8052-B4C04F4B4E31");
+    assert_eq!(devices.json[0]["mac"], "AA:BB:CC:DD:EE:01");
+    assert_eq!(devices.json[0]["media_id"], "M1");
+    let tokens =
+        relay.admin("GET", &format!("/api/v1/admin/devices/{device_id}/tokens"), None).await;
+    let tokens = tokens.json.as_array().unwrap().clone();
+    assert_eq!(tokens.len(), 4, "registration, retried registration, renewal, key challenge");
+    assert!(
+        !serde_json::to_string(&tokens).unwrap().contains(&new_token),
+        "tokens are never shown"
+    );
+    // Revoke one token.
+    let last = tokens.last().unwrap()["token_id"].as_str().unwrap().to_owned();
+    let revoked =
+        relay.admin("POST", &format!("/api/v1/admin/device-tokens/{last}/revoke"), None).await;
+    assert!(revoked.json["revoked_at"].is_i64());
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &key_token, None).await.code(),
+        "token_revoked"
+    );
+    assert_eq!(
+        relay.admin("POST", "/api/v1/admin/device-tokens/nope/revoke", None).await.code(),
+        "token_not_found"
+    );
+    // Revoke the device: every token and the key stop working.
+    let revoked = relay
+        .admin(
+            "POST",
+            &format!("/api/v1/admin/devices/{device_id}/revoke"),
+            Some(json!({"reason": "stolen"})),
+        )
+        .await;
+    assert!(revoked.json["revoked_at"].is_i64());
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &new_token, None).await.code(),
+        "device_revoked"
+    );
+    let challenge = relay
+        .anonymous(
+            "POST",
+            "/api/v1/auth/challenge",
+            Some(json!({"kind": "device", "id": device_id})),
+        )
+        .await;
+    assert_eq!(challenge.code(), "device_revoked");
+    assert_eq!(
+        relay.admin("GET", "/api/v1/admin/devices/nope/tokens", None).await.code(),
+        "device_not_found"
+    );
+    // Status from a device token records the device.
+    let key = signing_key("device-2");
+    let second = relay
+        .client("POST", "/api/v1/devices", &media_token, Some(json!({"mac": "AA:BB:CC:DD:EE:09", "public_key": b64(key.verifying_key().as_bytes())})))
+        .await;
+    let token2 = second.json["token"]["token"].as_str().unwrap();
+    let device2 = second.json["device_id"].as_str().unwrap();
+    relay.client("POST", "/api/v1/status", token2, Some(status_body("from-device", "done"))).await;
+    let page = relay.admin("GET", &format!("/api/v1/admin/status?device={device2}"), None).await;
+    assert_eq!(page.json["messages"][0]["message_id"], "from-device");
+}

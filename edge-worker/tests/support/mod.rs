@@ -1,0 +1,501 @@
+//! In-memory implementations of the relay's storage traits for native tests: SQLite in memory (D1
+//! is SQLite, so the migrations and every statement run unchanged), a map of objects with
+//! multipart uploads, a settable clock and deterministic entropy.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use axum::body::{Body, Bytes};
+use axum::http::{Request, Response, StatusCode};
+use ed25519_dalek::{Signer, SigningKey};
+use http_body_util::BodyExt;
+use osdgate_model::api::{BindingKind, BindingStatus};
+use osdgate_relay::app::storage::{BlobRead, ByteRange, Row, SqlValue, Statement, StorageError};
+use osdgate_relay::app::{
+    AppState, BlobStore, Clock, Database, Entropy, Limits, RelayConfig, Storage, router,
+};
+use rusqlite::types::{ToSqlOutput, Value as SqliteValue, ValueRef};
+use tower::ServiceExt;
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+pub const START: i64 = 1_800_000_000_000;
+
+pub struct Sqlite {
+    connection: Mutex<rusqlite::Connection>,
+}
+
+impl Sqlite {
+    /// A fresh database with every migration of `edge-worker/migrations/` applied, in order.
+    pub fn migrated() -> Sqlite {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<_> =
+            std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        assert!(files.len() >= 2, "expected the relay migrations in {}", dir.display());
+        for file in files {
+            connection.execute_batch(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        }
+        Sqlite { connection: Mutex::new(connection) }
+    }
+}
+
+fn to_sql(value: &SqlValue) -> ToSqlOutput<'_> {
+    match value {
+        SqlValue::Null => ToSqlOutput::Owned(SqliteValue::Null),
+        SqlValue::Integer(i) => ToSqlOutput::Owned(SqliteValue::Integer(*i)),
+        SqlValue::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+    }
+}
+
+struct Param<'a>(&'a SqlValue);
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(to_sql(self.0))
+    }
+}
+
+fn run_query(
+    connection: &rusqlite::Connection,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<Vec<Row>, StorageError> {
+    let error = |e: rusqlite::Error| StorageError(e.to_string());
+    let mut statement = connection.prepare(sql).map_err(error)?;
+    let names: Vec<String> = statement.column_names().iter().map(|n| n.to_string()).collect();
+    let params: Vec<Param> = params.iter().map(Param).collect();
+    let mut rows = statement.query(rusqlite::params_from_iter(params.iter())).map_err(error)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(error)? {
+        let mut map = Row::new();
+        for (index, name) in names.iter().enumerate() {
+            let value = match row.get_ref(index).map_err(error)? {
+                ValueRef::Null => serde_json::Value::Null,
+                ValueRef::Integer(i) => serde_json::Value::from(i),
+                ValueRef::Real(f) => serde_json::Value::from(f),
+                ValueRef::Text(t) => {
+                    serde_json::Value::from(String::from_utf8_lossy(t).into_owned())
+                }
+                ValueRef::Blob(_) => serde_json::Value::Null,
+            };
+            map.insert(name.clone(), value);
+        }
+        out.push(map);
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl Database for Sqlite {
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StorageError> {
+        let connection = self.connection.lock().unwrap();
+        run_query(&connection, sql, params)
+    }
+
+    async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, StorageError> {
+        let connection = self.connection.lock().unwrap();
+        let params: Vec<Param> = params.iter().map(Param).collect();
+        connection
+            .execute(sql, rusqlite::params_from_iter(params.iter()))
+            .map(|n| n as u64)
+            .map_err(|e| StorageError(e.to_string()))
+    }
+
+    async fn batch(&self, statements: Vec<Statement>) -> Result<(), StorageError> {
+        let mut connection = self.connection.lock().unwrap();
+        let transaction = connection.transaction().map_err(|e| StorageError(e.to_string()))?;
+        for statement in &statements {
+            let params: Vec<Param> = statement.params.iter().map(Param).collect();
+            transaction
+                .execute(statement.sql, rusqlite::params_from_iter(params.iter()))
+                .map_err(|e| StorageError(e.to_string()))?;
+        }
+        transaction.commit().map_err(|e| StorageError(e.to_string()))
+    }
+}
+
+/// A multipart upload in progress: its key and the parts received.
+type PendingUpload = (String, HashMap<u16, Bytes>);
+
+#[derive(Default)]
+pub struct MemoryBlobs {
+    pub objects: Mutex<HashMap<String, Bytes>>,
+    uploads: Mutex<HashMap<String, PendingUpload>>,
+    counter: AtomicU64,
+}
+
+#[async_trait]
+impl BlobStore for MemoryBlobs {
+    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
+        self.objects.lock().unwrap().insert(key.to_owned(), bytes);
+        Ok(())
+    }
+
+    async fn get(
+        &self,
+        key: &str,
+        range: Option<ByteRange>,
+    ) -> Result<Option<BlobRead>, StorageError> {
+        let objects = self.objects.lock().unwrap();
+        let Some(bytes) = objects.get(key) else { return Ok(None) };
+        let size = bytes.len() as u64;
+        let body = match range {
+            None => bytes.clone(),
+            Some(r) => bytes.slice(r.offset as usize..(r.offset + r.length) as usize),
+        };
+        Ok(Some(BlobRead { size, body: Body::from(body) }))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.objects.lock().unwrap().remove(key);
+        Ok(())
+    }
+
+    async fn create_multipart(&self, key: &str) -> Result<String, StorageError> {
+        let id = format!("mp{}", self.counter.fetch_add(1, Ordering::SeqCst));
+        self.uploads.lock().unwrap().insert(id.clone(), (key.to_owned(), HashMap::new()));
+        Ok(id)
+    }
+
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u16,
+        bytes: Bytes,
+    ) -> Result<String, StorageError> {
+        let mut uploads = self.uploads.lock().unwrap();
+        let (upload_key, parts) =
+            uploads.get_mut(upload_id).ok_or_else(|| StorageError("no such upload".into()))?;
+        assert_eq!(upload_key, key);
+        parts.insert(part_number, bytes);
+        Ok(format!("etag-{upload_id}-{part_number}"))
+    }
+
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<(u16, String)>,
+    ) -> Result<(), StorageError> {
+        let (upload_key, stored) = self
+            .uploads
+            .lock()
+            .unwrap()
+            .remove(upload_id)
+            .ok_or_else(|| StorageError("no such upload".into()))?;
+        assert_eq!(upload_key, key);
+        let mut whole = Vec::new();
+        for (number, etag) in parts {
+            assert_eq!(etag, format!("etag-{upload_id}-{number}"));
+            whole.extend_from_slice(
+                stored.get(&number).ok_or_else(|| StorageError("part missing".into()))?,
+            );
+        }
+        self.objects.lock().unwrap().insert(key.to_owned(), Bytes::from(whole));
+        Ok(())
+    }
+
+    async fn abort_multipart(&self, _key: &str, upload_id: &str) -> Result<(), StorageError> {
+        self.uploads.lock().unwrap().remove(upload_id);
+        Ok(())
+    }
+}
+
+pub struct TestClock(pub AtomicI64);
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct CountingEntropy(AtomicU64);
+impl Entropy for CountingEntropy {
+    fn fill(&self, buffer: &mut [u8]) -> Result<(), StorageError> {
+        use sha2::Digest;
+        let n = self.0.fetch_add(1, Ordering::SeqCst);
+        let mut block = sha2::Sha256::digest(n.to_le_bytes()).to_vec();
+        while block.len() < buffer.len() {
+            block.extend_from_slice(&sha2::Sha256::digest(&block));
+        }
+        buffer.copy_from_slice(&block[..buffer.len()]);
+        Ok(())
+    }
+}
+
+struct Probe;
+#[async_trait]
+impl Storage for Probe {
+    async fn probe(&self) -> Vec<BindingStatus> {
+        vec![BindingStatus {
+            name: "DB".into(),
+            kind: BindingKind::D1,
+            reachable: true,
+            error: None,
+        }]
+    }
+}
+
+/// A relay over fresh in-memory storage.
+pub struct Relay {
+    pub state: AppState,
+    pub clock: Arc<TestClock>,
+    pub db: Arc<Sqlite>,
+    pub blobs: Arc<MemoryBlobs>,
+}
+
+impl Relay {
+    pub fn new() -> Relay {
+        Self::with(|_| {})
+    }
+
+    pub fn with(adjust: impl FnOnce(&mut RelayConfig)) -> Relay {
+        let clock = Arc::new(TestClock(AtomicI64::new(START)));
+        let db = Arc::new(Sqlite::migrated());
+        let blobs = Arc::new(MemoryBlobs::default());
+        let mut config = RelayConfig {
+            admin_token: Some(ADMIN_TOKEN.into()),
+            token_key: Some(b"test-token-signing-key".to_vec()),
+            console_origin: Some("https://console.example".into()),
+            gateway_id: None,
+            limits: Limits::default(),
+        };
+        adjust(&mut config);
+        let state = AppState {
+            build: Arc::from("test-build"),
+            storage: Arc::new(Probe),
+            db: db.clone(),
+            blobs: blobs.clone(),
+            clock: clock.clone(),
+            entropy: Arc::new(CountingEntropy(AtomicU64::new(0))),
+            config: Arc::new(config),
+        };
+        Relay { state, clock, db, blobs }
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.clock.0.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.0.load(Ordering::SeqCst)
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = router(self.state.clone()).oneshot(request).await.unwrap();
+        Reply::read(response).await
+    }
+
+    pub async fn admin(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> Reply {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {ADMIN_TOKEN}"));
+        let body = match body {
+            Some(json) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).unwrap()).await
+    }
+
+    pub async fn client(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"));
+        let body = match body {
+            Some(json) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).unwrap()).await
+    }
+
+    pub async fn anonymous(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let body = body.map_or(Body::empty(), |json| Body::from(json.to_string()));
+        self.send(
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .header("cf-connecting-ip", "203.0.113.7")
+                .body(body)
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Register a medium for `deployments` with a deterministic key; returns the key.
+    pub async fn register_media(&self, media_id: &str, deployments: &[&str]) -> SigningKey {
+        let key = signing_key(media_id);
+        let reply = self
+            .admin(
+                "POST",
+                "/api/v1/admin/media",
+                Some(serde_json::json!({
+                    "media_id": media_id,
+                    "public_key": b64(key.verifying_key().as_bytes()),
+                    "expires_at": self.now() + 86_400_000,
+                    "deployments": deployments,
+                    "created_by": "alice@example.com",
+                })),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+        key
+    }
+
+    /// Challenge, sign, token.
+    pub async fn authenticate(&self, kind: &str, id: &str, key: &SigningKey) -> Reply {
+        let challenge = self
+            .anonymous(
+                "POST",
+                "/api/v1/auth/challenge",
+                Some(serde_json::json!({"kind": kind, "id": id})),
+            )
+            .await;
+        assert_eq!(challenge.status, StatusCode::OK, "{}", challenge.text());
+        let message = challenge.json["message"].as_str().unwrap().to_owned();
+        let nonce = challenge.json["nonce"].as_str().unwrap().to_owned();
+        let signature = key.sign(message.as_bytes());
+        self.anonymous(
+            "POST",
+            "/api/v1/auth/token",
+            Some(serde_json::json!({"kind": kind, "id": id, "nonce": nonce, "signature": b64(&signature.to_bytes())})),
+        )
+        .await
+    }
+
+    pub async fn media_token(&self, media_id: &str, key: &SigningKey) -> String {
+        let reply = self.authenticate("media", media_id, key).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        reply.json["token"].as_str().unwrap().to_owned()
+    }
+}
+
+pub fn signing_key(seed: &str) -> SigningKey {
+    use sha2::Digest;
+    SigningKey::from_bytes(&sha2::Sha256::digest(seed.as_bytes()).into())
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub bytes: Bytes,
+    pub json: serde_json::Value,
+}
+
+impl Reply {
+    pub async fn read(response: Response<Body>) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        Reply { status, headers, bytes, json }
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("<no code>")
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Store a published version directly (for tests of the serving side without the adapter).
+pub fn seed_view(relay: &Relay, view: &osdgate_relay::app::view::RelayView) {
+    let connection = relay.db.connection.lock().unwrap();
+    let version: i64 = connection
+        .query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM config_versions", [], |r| r.get(0))
+        .unwrap();
+    connection
+        .execute(
+            "INSERT INTO config_versions (version, document, view, sha256, published_at, published_by) VALUES (?1, '{}', ?2, ?3, ?4, 'test')",
+            rusqlite::params![version, serde_json::to_string(view).unwrap(), format!("{version:064}"), START],
+        )
+        .unwrap();
+}
+
+/// A view with deployments `DEP1` (served, references `PKG1` and `PKG2`), `DEP-HIDDEN` (not
+/// served); content `PKG1` on gateway `gw` (content-enabled) and `dp1`; `PKG2` only on `dp1`.
+pub fn sample_view(
+    files: Vec<osdgate_model::api::ContentFile>,
+) -> osdgate_relay::app::view::RelayView {
+    use osdgate_model::api::{PolicyVariable, SourceKind};
+    use osdgate_model::locate::{AddressRange, BoundaryGroupView, Source, Topology};
+    use osdgate_relay::app::view::{ContentView, DeploymentView, DeviceVariables, RelayView};
+    let variable = |name: &str, value: &str| PolicyVariable {
+        name: name.into(),
+        value: value.into(),
+        device_specific: false,
+        secret: false,
+    };
+    RelayView {
+        gateway_id: Some("gw".into()),
+        deployments: vec![
+            DeploymentView {
+                id: "DEP1".into(),
+                name: "Reimage remote workers".into(),
+                not_served: None,
+                task_sequence: serde_json::json!({"name": "Win11", "steps": [{"type": "apply_os_image"}]}),
+                variables: vec![variable("OSDComputerName", "PC-DEFAULT"), variable("Locale", "en-US")],
+                content_ids: vec!["PKG1".into(), "PKG2".into()],
+                devices: vec![DeviceVariables {
+                    smbios_guid: Some("4C4C4544-0042-3510-8052-B4C04F4B4E31".into()),
+                    macs: vec!["AA:BB:CC:DD:EE:01".into()],
+                    variables: vec![variable("OSDComputerName", "PC-ALICE")],
+                }],
+            },
+            DeploymentView {
+                id: "DEP-HIDDEN".into(),
+                name: "Intranet only".into(),
+                not_served: Some("the deployment does not allow the task sequence to run for clients on the internet".into()),
+                task_sequence: serde_json::json!({}),
+                variables: vec![],
+                content_ids: vec!["PKG1".into()],
+                devices: vec![],
+            },
+        ],
+        content: vec![
+            ContentView { id: "PKG1".into(), name: "Windows 11".into(), version: Some("1".into()), files, distributed_to: vec!["gw".into(), "dp1".into()] },
+            ContentView { id: "PKG2".into(), name: "Drivers".into(), version: None, files: vec![], distributed_to: vec!["dp1".into()] },
+        ],
+        topology: Topology {
+            sources: vec![
+                Source { id: "gw".into(), kind: SourceKind::Gateway, base_url: "https://relay.example/api/v1/content/".into(), content_enabled: true },
+                Source { id: "dp1".into(), kind: SourceKind::DistributionPoint, base_url: "http://dp1.corp.example/SMS_DP_SMSPKG$/".into(), content_enabled: true },
+            ],
+            boundary_groups: vec![BoundaryGroupView {
+                id: "office".into(),
+                ranges: vec![AddressRange::parse("10.1.0.0/16").unwrap()],
+                sources: vec!["dp1".into(), "gw".into()],
+                prefer_cloud: true,
+            }],
+        },
+    }
+}

@@ -1,0 +1,66 @@
+//! Registered boot media (seed 000, "Deploy an OS over CMG using boot media"): each medium holds a key
+//! pair created in the browser; the relay keeps only the public key.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/admin/media`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RegisterMedia {
+    /// 1–64 characters of `A-Z a-z 0-9 - _ .`.
+    pub media_id: String,
+    /// The raw 32-byte ed25519 public key, standard or URL-safe base64.
+    pub public_key: String,
+    /// Milliseconds since the Unix epoch; must be in the future.
+    pub expires_at: i64,
+    /// Deployment IDs this medium may run (at least one).
+    pub deployments: Vec<String>,
+    /// Who created the medium (the admin's name or e-mail).
+    pub created_by: String,
+}
+
+/// A registered medium as the admin API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MediaRecord {
+    pub media_id: String,
+    /// URL-safe base64 without padding.
+    pub public_key: String,
+    pub expires_at: i64,
+    pub deployments: Vec<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_reason: Option<String>,
+}
+
+/// `POST /api/v1/admin/media/{media_id}/revoke`, and the same for devices and device tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Revoke {
+    /// Why, for the record.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// One authentication attempt, as recorded (successes and refusals).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AuthEvent {
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub subject: String,
+    /// The client's address (`CF-Connecting-IP`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `ok` or the refusal's error code.
+    pub outcome: String,
+}
+
+/// A page of authentication events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AuthEventPage {
+    pub events: Vec<AuthEvent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
