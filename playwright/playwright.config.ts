@@ -15,7 +15,7 @@ export default defineConfig({
   forbidOnly: true,
   retries: 0,
   // The relay's live tests move 64 MiB through wrangler dev's proxy on a 2-core machine.
-  timeout: 300_000,
+  timeout: 120_000,
   outputDir: "./test-results",
   reporter: [["list"], ["json"]],
   use: {

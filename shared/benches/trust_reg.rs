@@ -7,11 +7,13 @@
 //!
 //! Input: the roots of Debian's `ca-certificates` plus fixtures, to make 150.
 //!
-//! "Natively" means the native CLI's profile: `cargo bench -p osdgate-model --bench trust_reg
-//! --profile release-native` (the default `bench` profile inherits `release`, which is tuned for
-//! wasm size with `opt-level = "z"`).
+//! "Natively" means the native profile: `cargo bench -p osdgate-model --bench trust_reg` (the
+//! workspace sets `[profile.bench]` to native speed rather than inheriting the wasm size tuning of
+//! `release`).
 
-use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
 use osdgate_model::trust::reg::{Hive, RegCertificateEntry, Store, write_certificates, write_reg};
 use osdgate_model::trust::{BlobProfile, TrustCertificate, encode_blob, read_certificates};
 

@@ -16,4 +16,3 @@ pub const PRODUCT_NAME: &str = "osdgate";
 
 /// The version of the model crate, which is the version of the whole workspace.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
