@@ -7,7 +7,9 @@
 #   1. the authenticated policy endpoint vs the worker's own no-op endpoint: req/s and p99 (ratio);
 #   2. a 256 MiB download through the authenticated, policy-checked content endpoint vs a bare R2
 #      GET through the same worker (admin blob data endpoint) vs nginx serving the same file from
-#      disk (ratios).
+#      disk (ratios);
+#   3. the same worker driven by Miniflare directly (no `wrangler dev` proxy), same state and
+#      requests, to show what the proxy costs.
 # Only 127.0.0.1 traffic; every phase is time-bounded.
 set -euo pipefail
 
@@ -29,7 +31,8 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "bench: nginx is
 [ -f "$WORKER/build/worker/shim.mjs" ] || { echo "bench: build the worker first (worker-build --release)" >&2; exit 1; }
 
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$STATE"; }
+# Every server runs in its own process group (setsid), so stopping it also stops workerd.
+cleanup() { for pid in "${PIDS[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done; rm -rf "$STATE"; }
 trap cleanup EXIT
 
 printf 'ADMIN_TOKEN=%s\nTOKEN_SIGNING_KEY=%s\n' "$ADMIN" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$STATE/env"
@@ -37,8 +40,11 @@ printf 'ADMIN_TOKEN=%s\nTOKEN_SIGNING_KEY=%s\n' "$ADMIN" "$(head -c 32 /dev/uran
 printf 'AUTH_RATE_PER_ADDRESS=100000\nAUTH_RATE_PER_SUBJECT=100000\n' >> "$STATE/env"
 mkdir -p "$ROOT/dist/console"
 (cd "$WORKER" && npx wrangler d1 migrations apply DB --local --persist-to "$STATE/wrangler" >/dev/null)
-(cd "$WORKER" && exec npx wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE/wrangler" --env-file "$STATE/env" >"$STATE/wrangler.log" 2>&1) &
-PIDS+=($!)
+cd "$WORKER"
+setsid npx wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE/wrangler" --env-file "$STATE/env" >"$STATE/wrangler.log" 2>&1 &
+WRANGLER_PID=$!
+PIDS+=("$WRANGLER_PID")
+cd "$ROOT"
 for _ in $(seq 1 120); do curl -fsS "$BASE/api/v1/health" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -fsS "$BASE/api/v1/health" >/dev/null || { echo "bench: wrangler dev did not start" >&2; cat "$STATE/wrangler.log" >&2; exit 1; }
 
@@ -58,7 +64,7 @@ http { access_log off; sendfile on; client_body_temp_path $STATE/nginx; proxy_te
   server { listen 127.0.0.1:$NGINX_PORT; root $STATE/nginx/www; } }
 CONF
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-"$NGINX" -c "$STATE/nginx/nginx.conf" -p "$STATE/nginx" &
+setsid "$NGINX" -c "$STATE/nginx/nginx.conf" -p "$STATE/nginx" &
 PIDS+=($!)
 sleep 1
 
@@ -83,3 +89,25 @@ ratio() { node -e "console.log(($1 / $2).toFixed(2))"; }
 echo "policy:  ${POLICY_RPS} req/s p99 ${POLICY_P99} ms | no-op: ${NOOP_RPS} req/s p99 ${NOOP_P99} ms | ratio $(ratio "$POLICY_RPS" "$NOOP_RPS") (target >= 0.5, p99 < 50 ms)"
 echo "content: policy-checked ${POLICY_MIBS} MiB/s | bare R2 ${BARE_MIBS} MiB/s | nginx ${NGINX_MIBS} MiB/s"
 echo "ratios:  policy/bare $(ratio "$POLICY_MIBS" "$BARE_MIBS") (target >= 0.9) | policy/nginx $(ratio "$POLICY_MIBS" "$NGINX_MIBS") | bare/nginx $(ratio "$BARE_MIBS" "$NGINX_MIBS")"
+
+# Miniflare directly: stop wrangler dev (it holds the persisted state), serve the same state.
+kill -- "-$WRANGLER_PID" 2>/dev/null || true
+wait "$WRANGLER_PID" 2>/dev/null || true
+MF_PORT="${BENCH_MINIFLARE_PORT:-8797}"
+MF="http://127.0.0.1:$MF_PORT"
+setsid node "$HERE/miniflare.mjs" "$MF_PORT" "$STATE/wrangler" "$STATE/env" >"$STATE/miniflare.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do curl -fsS "$MF/api/v1/health" >/dev/null 2>&1 && break; sleep 0.5; done
+if curl -fsS "$MF/api/v1/health" >/dev/null 2>&1; then
+  read -r MF_NOOP_RPS MF_NOOP_P99 < <(rps "$MF/api/v1/noop")
+  read -r MF_POLICY_RPS MF_POLICY_P99 < <(rps -H "authorization: Bearer $TOKEN" "$MF/api/v1/policy")
+  MF_POLICY_MIBS="$(throughput -H "authorization: Bearer $TOKEN" "$MF/api/v1/content/ABC00010/files/sources/install.wim")"
+  MF_BARE_MIBS="$(throughput -H "authorization: Bearer $ADMIN" "$MF/api/v1/admin/blobs/$SHA/data")"
+  echo "miniflare direct: policy ${MF_POLICY_RPS} req/s p99 ${MF_POLICY_P99} ms | no-op ${MF_NOOP_RPS} req/s p99 ${MF_NOOP_P99} ms | ratio $(ratio "$MF_POLICY_RPS" "$MF_NOOP_RPS")"
+  echo "miniflare direct: content policy-checked ${MF_POLICY_MIBS} MiB/s | bare R2 ${MF_BARE_MIBS} MiB/s | ratio $(ratio "$MF_POLICY_MIBS" "$MF_BARE_MIBS")"
+  echo "wrangler dev / miniflare: no-op req/s $(ratio "$NOOP_RPS" "$MF_NOOP_RPS") | policy req/s $(ratio "$POLICY_RPS" "$MF_POLICY_RPS") | content $(ratio "$POLICY_MIBS" "$MF_POLICY_MIBS")"
+else
+  echo "bench: Miniflare did not start; its log:" >&2
+  cat "$STATE/miniflare.log" >&2
+  exit 1
+fi
