@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On-demand benchmark of the relay under `wrangler dev` on loopback (not part of CI).
 #
-#   edge-worker/bench/run.sh            # needs: oha (cargo install oha) or wrk, nginx, node, a built worker
+#   edge-worker/bench/run.sh            # needs: wrk (apt) or oha (cargo install oha), nginx, node, a built worker
 #
 # Measures, in one run on one runtime:
 #   1. the authenticated policy endpoint vs the worker's own no-op endpoint: req/s and p99 (ratio);
@@ -26,7 +26,7 @@ BASE="http://127.0.0.1:$PORT"
 ADMIN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
 
-command -v oha >/dev/null || { echo "bench: oha is missing (cargo install oha)" >&2; exit 1; }
+command -v oha >/dev/null || command -v wrk >/dev/null || { echo "bench: a load generator is missing (apt-get install wrk, or cargo install oha)" >&2; exit 1; }
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "bench: nginx is missing (apt-get install nginx)" >&2; exit 1; }
 [ -f "$WORKER/build/worker/shim.mjs" ] || { echo "bench: build the worker first (worker-build --release)" >&2; exit 1; }
 
@@ -54,6 +54,8 @@ SETUP="$(OSDGATE_BASE_URL="$BASE" OSDGATE_ADMIN_TOKEN="$ADMIN" node "$HERE/setup
 TOKEN="$(echo "$SETUP" | sed -n 's/^token=//p')"
 SHA="$(echo "$SETUP" | sed -n 's/^sha256=//p')"
 
+# nginx's worker runs as an unprivileged user: it must be able to read the state directory.
+chmod 755 "$STATE"
 mkdir -p "$STATE/nginx/www"
 cp "$STATE/big.bin" "$STATE/nginx/www/big.bin"
 cat > "$STATE/nginx/nginx.conf" <<CONF
@@ -68,7 +70,22 @@ setsid "$NGINX" -c "$STATE/nginx/nginx.conf" -p "$STATE/nginx" &
 PIDS+=($!)
 sleep 1
 
-rps() { oha --no-tui -z "$DURATION" -c "$CONNECTIONS" --output-format json "$@" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.summary.requestsPerSec.toFixed(0), (j.latencyPercentiles.p99*1000).toFixed(1))})'; }
+# Prints "requests-per-second p99-in-ms" for one endpoint; oha when installed, else wrk.
+rps() {
+  if command -v oha >/dev/null; then
+    oha --no-tui -z "$DURATION" -c "$CONNECTIONS" --output-format json "$@" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.summary.requestsPerSec.toFixed(0), (j.latencyPercentiles.p99*1000).toFixed(1))})'
+  else
+    local args=() url
+    while [ $# -gt 1 ]; do args+=("$1"); shift; done
+    url="$1"
+    # wrk prints latencies as 812.00us / 3.21ms / 1.02s; normalise the 99% line to milliseconds.
+    wrk --latency -t 2 -c "$CONNECTIONS" -d "$DURATION" "${args[@]}" "$url" | awk '
+      /^ +99%/ { v=$2; if (v ~ /us$/) { sub(/us$/,"",v); p=v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); p=v } else if (v ~ /s$/) { sub(/s$/,"",v); p=v*1000 } }
+      /^Requests\/sec:/ { r=$2 }
+      /Non-2xx or 3xx responses/ { bad=$NF }
+      END { if (bad) { print "bench: " bad " non-2xx responses" > "/dev/stderr"; exit 1 } printf "%.0f %.1f\n", r, p }'
+  fi
+}
 read -r NOOP_RPS NOOP_P99 < <(rps "$BASE/api/v1/noop")
 read -r POLICY_RPS POLICY_P99 < <(rps -H "authorization: Bearer $TOKEN" "$BASE/api/v1/policy")
 

@@ -2,6 +2,7 @@
 //! traits of [`crate::app`] and hands every request to [`crate::app::router`]. No business logic
 //! lives here: each method is one runtime call and a type conversion.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -9,15 +10,24 @@ use axum::body::{Body, Bytes};
 use osdgate_model::api::{BindingKind, BindingStatus};
 use tower_service::Service;
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Headers, ReadableStream, ResponseInit};
 use worker::send::{SendFuture, SendWrapper};
 use worker::{
     Bucket, Context, D1Database, Env, HttpRequest, Range, ResponseBody, UploadedPart, event,
 };
 
-use crate::app::storage::{BlobRead, ByteRange, Row, SqlValue, Statement, StorageError};
-use crate::app::{
-    AppState, BlobStore, Clock, Database, Entropy, Limits, RelayConfig, Storage, router,
+use crate::app::cache::ClientCache;
+use crate::app::storage::{
+    BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SqlValue, Statement, StorageError,
 };
+use crate::app::{
+    AppState, BlobStore, Clock, DEFAULT_CLIENT_CACHE_MS, Database, Entropy, Limits,
+    MAX_CLIENT_CACHE_MS, RelayConfig, Storage, router,
+};
+
+thread_local! {
+    static CLIENT_CACHE: Arc<ClientCache> = Arc::default();
+}
 
 /// The binding names, as declared in `wrangler.toml`.
 const D1_BINDING: &str = "DB";
@@ -137,6 +147,14 @@ struct R2 {
     bucket: SendWrapper<Bucket>,
 }
 
+/// Reads an R2 stream in Rust, for the relay code that must see the bytes.
+fn read_stream(handle: &(dyn Any + Send + Sync)) -> Body {
+    match handle.downcast_ref::<SendWrapper<ReadableStream>>() {
+        Some(stream) => Body::new(worker::Body::new(ReadableStream::clone(stream))),
+        None => Body::empty(),
+    }
+}
+
 #[async_trait]
 impl BlobStore for R2 {
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
@@ -163,13 +181,15 @@ impl BlobStore for R2 {
             };
             let size = object.size();
             let body = match object.body() {
-                // Hand R2's own stream to the runtime: the bytes are not copied through wasm.
+                // R2's own stream goes to the runtime's response untouched (see `fetch`).
                 Some(body) => match body.response_body().map_err(storage_error)? {
-                    ResponseBody::Stream(stream) => Body::new(worker::Body::new(stream)),
-                    ResponseBody::Body(bytes) => Body::from(bytes),
-                    ResponseBody::Empty => Body::empty(),
+                    ResponseBody::Stream(stream) => {
+                        BlobBody::Runtime(RuntimeBody::new(SendWrapper::new(stream), read_stream))
+                    }
+                    ResponseBody::Body(bytes) => BlobBody::Rust(Body::from(bytes)),
+                    ResponseBody::Empty => BlobBody::Rust(Body::empty()),
                 },
-                None => Body::empty(),
+                None => BlobBody::Rust(Body::empty()),
             };
             Ok(Some(BlobRead { size, body }))
         })
@@ -278,6 +298,10 @@ fn config(env: &Env) -> RelayConfig {
             auth_per_subject: limit("AUTH_RATE_PER_SUBJECT", defaults.auth_per_subject),
             auth_per_address: limit("AUTH_RATE_PER_ADDRESS", defaults.auth_per_address),
         },
+        client_cache_ms: var(env, "CLIENT_CACHE_SECONDS")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map_or(DEFAULT_CLIENT_CACHE_MS, |seconds| seconds.saturating_mul(1000))
+            .clamp(0, MAX_CLIENT_CACHE_MS),
     }
 }
 
@@ -292,16 +316,36 @@ fn state(env: Env) -> worker::Result<AppState> {
         clock: Arc::new(RuntimeClock),
         entropy: Arc::new(WebCrypto),
         config: Arc::new(config),
+        // One cache per isolate: the runtime reuses the isolate (and this static) across requests.
+        cache: CLIENT_CACHE.with(Arc::clone),
         storage: Arc::new(WorkerStorage { env: SendWrapper::new(env) }),
     })
 }
 
 #[event(fetch)]
-async fn fetch(
-    request: HttpRequest,
-    env: Env,
-    _ctx: Context,
-) -> worker::Result<axum::http::Response<axum::body::Body>> {
+async fn fetch(request: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
     console_error_panic_hook::set_once();
-    Ok(router(state(env)?).call(request).await?)
+    let mut response = router(state(env)?).call(request).await?;
+    let stream = response.extensions_mut().remove::<RuntimeBody>().and_then(|body| {
+        body.handle::<SendWrapper<ReadableStream>>().map(|s| ReadableStream::clone(s))
+    });
+    match stream {
+        // A download: the runtime streams R2's bytes itself, they never enter wasm.
+        Some(stream) => {
+            let headers = Headers::new()?;
+            for (name, value) in response.headers() {
+                headers.append(name.as_str(), value.to_str().map_err(header_error)?)?;
+            }
+            let init = ResponseInit::new();
+            init.set_status(response.status().as_u16());
+            init.set_headers(&headers);
+            Ok(web_sys::Response::new_with_opt_readable_stream_and_init(Some(&stream), &init)?)
+        }
+        None => worker::IntoResponse::into_raw(response)
+            .map_err(|error| worker::Error::RustError(error.into().to_string())),
+    }
+}
+
+fn header_error(error: impl std::fmt::Display) -> worker::Error {
+    worker::Error::RustError(error.to_string())
 }

@@ -232,3 +232,39 @@ async fn a_deployment_that_stops_allowing_internet_clients_cannot_be_published_o
     let policy = relay.client("GET", "/api/v1/policy", &token, None).await;
     assert_eq!(policy.status, StatusCode::OK, "the published version keeps serving");
 }
+
+/// The relay keeps the parsed view between requests; every publish and rollback must still show
+/// at once in the policy devices get.
+#[tokio::test]
+async fn policy_follows_every_publish_and_rollback_at_once() {
+    let relay = Relay::new();
+    let first = publish(&relay, &example(), None).await;
+    let key = relay.register_media("usb-1", &["ABC20001"]).await;
+    let token = relay.media_token("usb-1", &key).await;
+    let name = |reply: &support::Reply| reply.json["deployments"][0]["content"][0]["name"].clone();
+    let version = |reply: &support::Reply| reply.json["deployments"][0]["config_version"].clone();
+    let v1 = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!((version(&v1), name(&v1)), (json!(1), json!("Boot image (x64)")));
+    let again = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!(again.json, v1.json, "the cached view serves the same policy");
+
+    let mut second_doc = example();
+    second_doc["content"][0]["name"] = json!("Boot image (x64), refreshed");
+    let second = publish(&relay, &second_doc, first.header("etag")).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text());
+    let v2 = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!((version(&v2), name(&v2)), (json!(2), json!("Boot image (x64), refreshed")));
+
+    let rollback = relay
+        .send(
+            Request::post("/api/v1/admin/config/rollback")
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .header("if-match", second.header("etag").unwrap())
+                .body(Body::from(json!({"to_version": 1}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(rollback.status, StatusCode::OK, "{}", rollback.text());
+    let v3 = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!((version(&v3), name(&v3)), (json!(3), json!("Boot image (x64)")));
+}

@@ -6,10 +6,14 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use ed25519_dalek::Signer;
+use http_body_util::BodyExt;
 use osdgate_model::api::ContentFile;
+use osdgate_relay::app::router;
+use osdgate_relay::app::storage::RuntimeBody;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use support::{ADMIN_TOKEN, Relay, b64, sample_view, seed_view, signing_key};
+use tower::ServiceExt;
 
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
@@ -407,11 +411,53 @@ async fn policy_before_any_publish_is_a_clear_404() {
     seed_view(&relay, &sample_view(vec![]));
     let key = relay.register_media("M1", &["DEP1"]).await;
     let token = relay.media_token("M1", &key).await;
+    let served = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!(served.status, StatusCode::OK, "{}", served.text());
+    // Emptied behind this relay's back (another isolate, a reset): seen once the kept pointer to
+    // the latest version is older than CLIENT_CACHE_SECONDS.
     osdgate_relay::app::Database::query(&*relay.db, "DELETE FROM config_versions", &[])
         .await
         .unwrap();
+    let still = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!(still.status, StatusCode::OK, "within the cache time the kept view serves");
+    relay.advance(osdgate_relay::app::DEFAULT_CLIENT_CACHE_MS);
     let reply = relay.client("GET", "/api/v1/policy", &token, None).await;
     assert_eq!(reply.code(), "no_configuration");
+}
+
+/// A revocation written by another isolate reaches this one within CLIENT_CACHE_SECONDS; one made
+/// through this isolate takes effect on the very next request.
+#[tokio::test]
+async fn revocations_from_other_isolates_apply_within_the_client_cache_time() {
+    let (relay, token) = relay_with_media(vec![]).await;
+    assert_eq!(relay.client("GET", "/api/v1/policy", &token, None).await.status, StatusCode::OK);
+    osdgate_relay::app::Database::execute(
+        &*relay.db,
+        "UPDATE media SET revoked_at = 1 WHERE media_id = 'M1'",
+        &[],
+    )
+    .await
+    .unwrap();
+    relay.advance(osdgate_relay::app::DEFAULT_CLIENT_CACHE_MS - 1);
+    assert_eq!(relay.client("GET", "/api/v1/policy", &token, None).await.status, StatusCode::OK);
+    relay.advance(1);
+    let refused = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!(refused.code(), "media_revoked");
+
+    let strict = Relay::with(|config| config.client_cache_ms = 0);
+    seed_view(&strict, &sample_view(vec![]));
+    let key = strict.register_media("M1", &["DEP1"]).await;
+    let token = strict.media_token("M1", &key).await;
+    assert_eq!(strict.client("GET", "/api/v1/policy", &token, None).await.status, StatusCode::OK);
+    osdgate_relay::app::Database::execute(
+        &*strict.db,
+        "UPDATE media SET revoked_at = 1 WHERE media_id = 'M1'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let refused = strict.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!(refused.code(), "media_revoked", "CLIENT_CACHE_SECONDS = 0 checks every request");
 }
 
 // ---- content location ----
@@ -627,6 +673,71 @@ async fn multipart_upload_becomes_visible_only_when_complete_and_verified() {
         .admin("POST", &format!("/api/v1/admin/blobs/{sha}/uploads"), Some(json!({"size": 5})))
         .await;
     assert_eq!(exists.code(), "blob_exists");
+}
+
+/// In the worker, R2 answers with the runtime's own stream; the response must carry it untouched
+/// (an extension, no axum body) while an upload's completion still hashes the bytes in Rust.
+#[tokio::test]
+async fn downloads_hand_the_runtimes_stream_to_the_response_untouched() {
+    let part = osdgate_relay::app::blobs::PART_SIZE as usize;
+    let bytes = pattern(part + 4_321);
+    let sha = sha256_hex(&bytes);
+    let (relay, token) = relay_with_media(vec![file("big.wim", &bytes)]).await;
+    relay.blobs.runtime_bodies.store(true, std::sync::atomic::Ordering::SeqCst);
+    let started = relay
+        .admin(
+            "POST",
+            &format!("/api/v1/admin/blobs/{sha}/uploads"),
+            Some(json!({"size": bytes.len()})),
+        )
+        .await;
+    let upload_id = started.json["upload_id"].as_str().unwrap().to_owned();
+    for (n, chunk) in [(1, &bytes[..part]), (2, &bytes[part..])] {
+        let put = relay
+            .send(
+                Request::put(format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/parts/{n}"))
+                    .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                    .body(Body::from(chunk.to_vec()))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.text());
+    }
+    let done = relay
+        .admin("POST", &format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/complete"), None)
+        .await;
+    assert_eq!(
+        done.status,
+        StatusCode::CREATED,
+        "hashed through the runtime body: {}",
+        done.text()
+    );
+
+    let ranged = || {
+        Request::get("/api/v1/content/PKG1/files/big.wim")
+            .header("authorization", format!("Bearer {token}"))
+            .header("range", "bytes=100-")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let raw = router(relay.state.clone()).oneshot(ranged()).await.unwrap();
+    assert_eq!(raw.status(), StatusCode::PARTIAL_CONTENT);
+    assert!(raw.extensions().get::<RuntimeBody>().is_some(), "the runtime's stream is carried");
+    assert_eq!(raw.headers()["content-length"], (bytes.len() - 100).to_string().as_str());
+    let own = raw.into_body().collect().await.unwrap().to_bytes();
+    assert!(own.is_empty(), "no bytes pass through the relay's own body");
+    let read = relay.send(ranged()).await;
+    assert_eq!(&read.bytes[..], &bytes[100..]);
+    let head = relay
+        .send(
+            Request::head("/api/v1/content/PKG1/files/big.wim")
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(head.bytes.is_empty());
 }
 
 #[tokio::test]

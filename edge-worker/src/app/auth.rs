@@ -115,7 +115,15 @@ impl FromRequestParts<AppState> for ClientAuth {
         let claims = tokens::verify(token_key(state)?, token, now)?;
         match claims.kind {
             SubjectKind::Media => {
-                let media = load_media(state, &claims.sub).await?;
+                let ttl = state.config.client_cache_ms;
+                let media = match state.cache.media(&claims.sub, now, ttl) {
+                    Some(media) => media,
+                    None => {
+                        let media = load_media(state, &claims.sub).await?;
+                        state.cache.keep_media(&claims.sub, now, media.clone());
+                        media
+                    }
+                };
                 media.usable(now)?;
             }
             SubjectKind::Device => {

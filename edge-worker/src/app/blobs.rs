@@ -15,7 +15,7 @@ use osdgate_model::api::{BlobRecord, PartReceived, StartUpload, UploadSession};
 use sha2::{Digest, Sha256};
 
 use super::extract::{ApiJson, RowExt, check_sha256, hex, read_body};
-use super::storage::{ByteRange, Statement};
+use super::storage::{BlobBody, ByteRange, Statement};
 use super::{ApiError, AppState};
 
 /// The largest single-request upload, and the part size of multipart uploads. Cloudflare accepts
@@ -28,6 +28,9 @@ pub async fn blob_record(
     state: &AppState,
     sha256: &str,
 ) -> Result<Option<(BlobRecord, String)>, ApiError> {
+    if let Some(kept) = state.cache.blob(sha256) {
+        return Ok(Some(kept));
+    }
     let rows = state
         .db
         .query(
@@ -48,6 +51,12 @@ pub async fn blob_record(
             ))
         })
         .transpose()
+        // Only completed blobs have a row, and a blob never changes: keep it for good.
+        .inspect(|found| {
+            if let Some((record, key)) = found {
+                state.cache.keep_blob(record.clone(), key.clone());
+            }
+        })
 }
 
 /// `GET /api/v1/admin/blobs/{sha256}`.
@@ -76,7 +85,7 @@ pub async fn data(
         .get(&key, None)
         .await?
         .ok_or_else(|| ApiError::storage("a recorded blob is missing from the object store"))?;
-    let mut response = Response::new(read.body);
+    let mut response = read.body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(read.size));
@@ -314,7 +323,7 @@ pub async fn complete(
     })?;
     let mut hasher = Sha256::new();
     let mut seen = 0u64;
-    let mut stream = read.body.into_data_stream();
+    let mut stream = read.body.into_body().into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk
             .map_err(|e| ApiError::storage(format!("reading the assembled object failed: {e}")))?;
@@ -466,7 +475,11 @@ pub async fn serve(
         .get(key, byte_range)
         .await?
         .ok_or_else(|| ApiError::storage("a recorded blob is missing from the object store"))?;
-    builder.body(read.body).map_err(|e| ApiError::internal(e.to_string()))
+    match read.body {
+        BlobBody::Rust(body) => builder.body(body),
+        BlobBody::Runtime(runtime) => builder.extension(runtime).body(Body::empty()),
+    }
+    .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Admin: publish the configuration (rejected with the preflight findings when it has errors),
 //! versioned with `ETag`/`If-Match`, with history and rollback.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -48,18 +50,53 @@ async fn current_version(state: &AppState) -> Result<Option<ConfigVersion>, ApiE
 /// The view of the current configuration, with its version; `None` before the first publish.
 pub async fn current_view_versioned(
     state: &AppState,
-) -> Result<Option<(i64, RelayView)>, ApiError> {
-    let rows = state
-        .db
-        .query("SELECT version, view FROM config_versions ORDER BY version DESC LIMIT 1", &[])
-        .await?;
-    let Some(row) = rows.first() else { return Ok(None) };
-    let view = serde_json::from_str(&row.text("view")?)
-        .map_err(|e| ApiError::storage(format!("the stored view is unreadable: {e}")))?;
-    Ok(Some((row.int("version")?, view)))
+) -> Result<Option<(i64, Arc<RelayView>)>, ApiError> {
+    let now = state.clock.now_ms();
+    let mut cached = state.cache.latest(now, state.config.client_cache_ms);
+    loop {
+        let from_cache = cached.is_some();
+        let (version, sha256) = match cached.take() {
+            Some(latest) => latest,
+            None => {
+                let rows = state
+                    .db
+                    .query(
+                        "SELECT version, sha256 FROM config_versions ORDER BY version DESC LIMIT 1",
+                        &[],
+                    )
+                    .await?;
+                let Some(row) = rows.first() else { return Ok(None) };
+                let latest = (row.int("version")?, row.text("sha256")?);
+                state.cache.keep_latest(now, latest.0, latest.1.clone());
+                latest
+            }
+        };
+        if let Some(view) = state.cache.view(version, &sha256) {
+            return Ok(Some((version, view)));
+        }
+        let rows = state
+            .db
+            .query("SELECT view FROM config_versions WHERE version = ?1", &[version.into()])
+            .await?;
+        let Some(row) = rows.first() else {
+            if from_cache {
+                // The kept pointer names a version the database no longer has (its state was
+                // reset): ask D1 which version is the latest now.
+                state.cache.forget_latest();
+                continue;
+            }
+            return Err(ApiError::storage(format!("configuration version {version} vanished")));
+        };
+        let view: Arc<RelayView> = Arc::new(
+            serde_json::from_str(&row.text("view")?)
+                .map_err(|e| ApiError::storage(format!("the stored view is unreadable: {e}")))?,
+        );
+        state.cache.keep_view(version, sha256, view.clone());
+        return Ok(Some((version, view)));
+    }
 }
 
-pub async fn current_view(state: &AppState) -> Result<Option<RelayView>, ApiError> {
+pub async fn current_view(state: &AppState) -> Result<Option<Arc<RelayView>>, ApiError> {
     Ok(current_view_versioned(state).await?.map(|(_, view)| view))
 }
 
@@ -152,6 +189,7 @@ async fn insert_version(
             "another admin published at the same moment; reload and publish again",
         ));
     }
+    state.cache.forget_latest();
     current_version(state)
         .await?
         .ok_or_else(|| ApiError::storage("the version just published is missing"))

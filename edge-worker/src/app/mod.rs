@@ -6,6 +6,7 @@
 pub mod adapter;
 pub mod auth;
 pub mod blobs;
+pub mod cache;
 pub mod config;
 mod cors;
 pub mod devices;
@@ -57,7 +58,15 @@ pub struct RelayConfig {
     /// configuration has several gateways).
     pub gateway_id: Option<String>,
     pub limits: Limits,
+    /// `CLIENT_CACHE_SECONDS` (as ms): how long an isolate trusts the latest-version pointer and a
+    /// medium's revocation state without asking D1 (see [`cache`]). 0 turns that off.
+    pub client_cache_ms: i64,
 }
+
+/// The default of `CLIENT_CACHE_SECONDS`.
+pub const DEFAULT_CLIENT_CACHE_MS: i64 = 5_000;
+/// The most `CLIENT_CACHE_SECONDS` may be: a revocation reaches every isolate within this.
+pub const MAX_CLIENT_CACHE_MS: i64 = 60_000;
 
 impl std::fmt::Debug for RelayConfig {
     // Never print a secret, not even in a debug log.
@@ -67,6 +76,7 @@ impl std::fmt::Debug for RelayConfig {
             .field("token_key", &self.token_key.as_ref().map(|_| "<set>"))
             .field("console_origin", &self.console_origin)
             .field("gateway_id", &self.gateway_id)
+            .field("client_cache_ms", &self.client_cache_ms)
             .field("limits", &self.limits)
             .finish()
     }
@@ -83,6 +93,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub entropy: Arc<dyn Entropy>,
     pub config: Arc<RelayConfig>,
+    /// What client requests read on every call, shared by the requests of one isolate (or one
+    /// test relay).
+    pub cache: Arc<cache::ClientCache>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -28,7 +28,7 @@ pub struct PolicyQuery {
     pub mac: Option<String>,
 }
 
-async fn view(state: &AppState) -> Result<(i64, RelayView), ApiError> {
+async fn view(state: &AppState) -> Result<(i64, std::sync::Arc<RelayView>), ApiError> {
     super::config::current_view_versioned(state).await?.ok_or_else(|| {
         ApiError::not_found("no_configuration", "the relay has no published configuration yet")
     })

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -13,7 +13,9 @@ use axum::http::{Request, Response, StatusCode};
 use ed25519_dalek::{Signer, SigningKey};
 use http_body_util::BodyExt;
 use osdgate_model::api::{BindingKind, BindingStatus};
-use osdgate_relay::app::storage::{BlobRead, ByteRange, Row, SqlValue, Statement, StorageError};
+use osdgate_relay::app::storage::{
+    BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SqlValue, Statement, StorageError,
+};
 use osdgate_relay::app::{
     AppState, BlobStore, Clock, Database, Entropy, Limits, RelayConfig, Storage, router,
 };
@@ -123,6 +125,9 @@ type PendingUpload = (String, HashMap<u16, Bytes>);
 #[derive(Default)]
 pub struct MemoryBlobs {
     pub objects: Mutex<HashMap<String, Bytes>>,
+    /// Answer reads the way R2 in the worker does: as the runtime's own stream, which the
+    /// response carries as an extension (what `Reply::read` then reads, like the glue would).
+    pub runtime_bodies: AtomicBool,
     uploads: Mutex<HashMap<String, PendingUpload>>,
     counter: AtomicU64,
 }
@@ -146,7 +151,14 @@ impl BlobStore for MemoryBlobs {
             None => bytes.clone(),
             Some(r) => bytes.slice(r.offset as usize..(r.offset + r.length) as usize),
         };
-        Ok(Some(BlobRead { size, body: Body::from(body) }))
+        let body = if self.runtime_bodies.load(Ordering::SeqCst) {
+            BlobBody::Runtime(RuntimeBody::new(body, |handle| {
+                handle.downcast_ref::<Bytes>().map_or_else(Body::empty, |b| Body::from(b.clone()))
+            }))
+        } else {
+            BlobBody::Rust(Body::from(body))
+        };
+        Ok(Some(BlobRead { size, body }))
     }
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
@@ -262,6 +274,7 @@ impl Relay {
             console_origin: Some("https://console.example".into()),
             gateway_id: None,
             limits: Limits::default(),
+            client_cache_ms: osdgate_relay::app::DEFAULT_CLIENT_CACHE_MS,
         };
         adjust(&mut config);
         let state = AppState {
@@ -272,6 +285,7 @@ impl Relay {
             clock: clock.clone(),
             entropy: Arc::new(CountingEntropy(AtomicU64::new(0))),
             config: Arc::new(config),
+            cache: Arc::default(),
         };
         Relay { state, clock, db, blobs }
     }
@@ -409,10 +423,18 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub async fn read(response: Response<Body>) -> Reply {
+    pub async fn read(mut response: Response<Body>) -> Reply {
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let runtime = response.extensions_mut().remove::<RuntimeBody>();
+        let mut bytes = response.into_body().collect().await.unwrap().to_bytes();
+        if let Some(runtime) = runtime {
+            assert!(
+                bytes.is_empty(),
+                "a response with the runtime's stream has no body of its own"
+            );
+            bytes = runtime.into_body().collect().await.unwrap().to_bytes();
+        }
         let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
         Reply { status, headers, bytes, json }
     }
