@@ -1,13 +1,16 @@
 // The same built worker driven by Miniflare directly (no `wrangler dev` proxy in front), on the
 // state `wrangler dev` persisted, so run.sh can show what the proxy costs. Runs until SIGTERM.
 //
-//   node miniflare.mjs PORT PERSIST_DIR ENV_FILE
+//   node miniflare.mjs PORT PERSIST_DIR ENV_FILE [relay|bare-r2]
+//
+// `bare-r2` runs, instead of the relay, a three-line JavaScript worker that streams the bucket's
+// first object: the local R2 emulation's own ceiling, with no Rust, no auth and no policy.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 
-const [port, persist, envFile] = process.argv.slice(2);
+const [port, persist, envFile, mode = 'relay'] = process.argv.slice(2);
 const worker = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bindings = Object.fromEntries(
   readFileSync(envFile, 'utf8')
@@ -15,15 +18,26 @@ const bindings = Object.fromEntries(
     .filter((line) => line.includes('='))
     .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
 );
-// Mirrors edge-worker/wrangler.toml: wrangler keys local D1 by database_id, R2 by bucket name and
-// KV by namespace id, so these names find the state that `wrangler dev --persist-to` wrote.
+const BARE_R2 = `export default {
+  async fetch(request, env) {
+    const { objects } = await env.CONTENT.list({ limit: 1 });
+    const object = objects.length ? await env.CONTENT.get(objects[0].key) : null;
+    return object ? new Response(object.body, { headers: { 'content-length': String(object.size) } }) : new Response('empty bucket', { status: 404 });
+  },
+};`;
+const script =
+  mode === 'bare-r2'
+    ? { modules: true, script: BARE_R2 }
+    : {
+        modules: true,
+        modulesRoot: join(worker, 'build'),
+        scriptPath: join(worker, 'build', 'index.js'),
+        modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      };
 const mf = new Miniflare({
   host: '127.0.0.1',
   port: Number(port),
-  modules: true,
-  modulesRoot: join(worker, 'build'),
-  scriptPath: join(worker, 'build', 'index.js'),
-  modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+  ...script,
   compatibilityDate: '2026-04-01',
   d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
   r2Buckets: { CONTENT: 'osdgate-content' },

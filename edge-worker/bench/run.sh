@@ -128,3 +128,12 @@ else
   cat "$STATE/miniflare.log" >&2
   exit 1
 fi
+
+# The local R2 emulation's own ceiling: a bare JavaScript worker streaming the same object.
+kill -- "-${PIDS[-1]}" 2>/dev/null || true
+sleep 1
+setsid node "$HERE/miniflare.mjs" "$MF_PORT" "$STATE/wrangler" "$STATE/env" bare-r2 >"$STATE/bare-r2.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do curl -fsS -I -o /dev/null "$MF/" 2>/dev/null && break; sleep 0.5; done
+JS_MIBS="$(throughput "$MF/")"
+echo "local R2 ceiling (JavaScript worker, Miniflare): ${JS_MIBS} MiB/s | relay policy-checked under Miniflare / ceiling $(ratio "$MF_POLICY_MIBS" "$JS_MIBS") | ceiling/nginx $(ratio "$JS_MIBS" "$NGINX_MIBS")"

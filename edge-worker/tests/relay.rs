@@ -1033,3 +1033,53 @@ async fn devices_register_renew_and_are_revocable() {
     let page = relay.admin("GET", &format!("/api/v1/admin/status?device={device2}"), None).await;
     assert_eq!(page.json["messages"][0]["message_id"], "from-device");
 }
+
+/// Device tokens follow the same rule as media: a revocation by another isolate applies within
+/// CLIENT_CACHE_SECONDS, one through this isolate at once.
+#[tokio::test]
+async fn device_revocations_from_other_isolates_apply_within_the_client_cache_time() {
+    let (relay, media_token) = relay_with_media(vec![]).await;
+    let register = |name: &'static str, mac: &'static str| {
+        let key = signing_key(name);
+        relay.client(
+            "POST",
+            "/api/v1/devices",
+            &media_token,
+            Some(json!({"mac": mac, "public_key": b64(key.verifying_key().as_bytes())})),
+        )
+    };
+    let first = register("device-a", "aa-bb-cc-dd-ee-0a").await;
+    let first_token = first.json["token"]["token"].as_str().unwrap().to_owned();
+    let second = register("device-b", "aa-bb-cc-dd-ee-0b").await;
+    let second_id = second.json["device_id"].as_str().unwrap().to_owned();
+    let second_token = second.json["token"]["token"].as_str().unwrap().to_owned();
+    for token in [&first_token, &second_token] {
+        assert_eq!(relay.client("GET", "/api/v1/policy", token, None).await.status, StatusCode::OK);
+    }
+    osdgate_relay::app::Database::execute(&*relay.db, "UPDATE devices SET revoked_at = 1", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &first_token, None).await.status,
+        StatusCode::OK,
+        "within the cache time"
+    );
+    let revoke = relay
+        .admin(
+            "POST",
+            &format!("/api/v1/admin/devices/{second_id}/revoke"),
+            Some(json!({"reason": "stolen"})),
+        )
+        .await;
+    assert_eq!(revoke.status, StatusCode::OK, "{}", revoke.text());
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &second_token, None).await.code(),
+        "device_revoked",
+        "revoked through this relay: at once"
+    );
+    relay.advance(osdgate_relay::app::DEFAULT_CLIENT_CACHE_MS);
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &first_token, None).await.code(),
+        "device_revoked"
+    );
+}

@@ -18,6 +18,7 @@ use osdgate_model::api::{
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::cache::DeviceTokenState;
 use super::extract::{ApiJson, ClientAddress, RowExt, check_id, decode_base64, encode_base64url};
 use super::tokens::{self, Claims};
 use super::{ApiError, AppState};
@@ -92,6 +93,8 @@ fn token_key(state: &AppState) -> Result<&[u8], ApiError> {
 #[derive(Debug, Clone)]
 pub struct ClientAuth {
     pub claims: Claims,
+    /// For a device token: the device's state and identity as checked.
+    pub device: Option<DeviceTokenState>,
 }
 
 impl ClientAuth {
@@ -119,7 +122,9 @@ impl FromRequestParts<AppState> for ClientAuth {
                 let media = match state.cache.media(&claims.sub, now, ttl) {
                     Some(media) => media,
                     None => {
-                        let media = load_media(state, &claims.sub).await?;
+                        let media = load_media(state, &claims.sub).await.inspect_err(|_| {
+                            state.cache.forget_media(&claims.sub);
+                        })?;
                         state.cache.keep_media(&claims.sub, now, media.clone());
                         media
                     }
@@ -127,37 +132,60 @@ impl FromRequestParts<AppState> for ClientAuth {
                 media.usable(now)?;
             }
             SubjectKind::Device => {
-                let rows = state
-                    .db
-                    .query(
-                        "SELECT d.revoked_at AS device_revoked, t.revoked_at AS token_revoked \
-                         FROM device_tokens t JOIN devices d ON d.device_id = t.device_id \
-                         WHERE t.token_id = ?1 AND t.device_id = ?2",
-                        &[claims.tid.as_str().into(), claims.sub.as_str().into()],
-                    )
-                    .await?;
-                let row = rows.first().ok_or_else(|| {
-                    ApiError::unauthorized(
-                        "token_invalid",
-                        "this device token is not known to the relay",
-                    )
-                })?;
-                if row.opt_int("device_revoked").is_some() {
+                let ttl = state.config.client_cache_ms;
+                let device = match state.cache.device_token(&claims.tid, now, ttl) {
+                    Some(device) => device,
+                    None => {
+                        let device = load_device_token(state, &claims.tid, &claims.sub)
+                            .await
+                            .inspect_err(|_| state.cache.forget_device_token(&claims.tid))?;
+                        state.cache.keep_device_token(&claims.tid, now, device.clone());
+                        device
+                    }
+                };
+                if device.device_revoked {
                     return Err(ApiError::unauthorized(
                         "device_revoked",
                         "this device has been revoked by an admin",
                     ));
                 }
-                if row.opt_int("token_revoked").is_some() {
+                if device.token_revoked {
                     return Err(ApiError::unauthorized(
                         "token_revoked",
                         "this device token has been revoked; authenticate with the device key again",
                     ));
                 }
+                return Ok(ClientAuth { claims, device: Some(device) });
             }
         }
-        Ok(ClientAuth { claims })
+        Ok(ClientAuth { claims, device: None })
     }
+}
+
+async fn load_device_token(
+    state: &AppState,
+    token_id: &str,
+    device_id: &str,
+) -> Result<DeviceTokenState, ApiError> {
+    let rows = state
+        .db
+        .query(
+            "SELECT d.revoked_at AS device_revoked, t.revoked_at AS token_revoked, d.smbios_guid, d.mac \
+             FROM device_tokens t JOIN devices d ON d.device_id = t.device_id \
+             WHERE t.token_id = ?1 AND t.device_id = ?2",
+            &[token_id.into(), device_id.into()],
+        )
+        .await?;
+    let row = rows.first().ok_or_else(|| {
+        ApiError::unauthorized("token_invalid", "this device token is not known to the relay")
+    })?;
+    Ok(DeviceTokenState {
+        device_id: device_id.to_owned(),
+        device_revoked: row.opt_int("device_revoked").is_some(),
+        token_revoked: row.opt_int("token_revoked").is_some(),
+        smbios_guid: row.opt_text("smbios_guid"),
+        mac: row.opt_text("mac"),
+    })
 }
 
 /// A media record as authentication needs it.

@@ -8,9 +8,10 @@
 //!   (versions are insert-only; a rollback publishes a new version) and a completed blob's record
 //!   (blobs are content-addressed and never change);
 //! - revocable ones, trusted for [`RelayConfig::client_cache_ms`](super::RelayConfig): which version
-//!   is the latest, and a medium's authentication row. Changes made through this isolate (publish,
+//!   is the latest, a medium's authentication row, and a device token's revocation state. Changes made through this isolate (publish,
 //!   rollback, revoke) forget the entry at once; other isolates of the relay see them within that
-//!   time. `CLIENT_CACHE_SECONDS = 0` turns the revocable entries off.
+//!   time, plus at most [`REFRESH_GRACE_MS`] while one request refreshes a stale entry.
+//!   `CLIENT_CACHE_SECONDS = 0` turns the revocable entries off.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,18 +29,60 @@ pub struct ClientCache {
     view: Mutex<Option<(i64, String, Arc<RelayView>)>>,
     latest: Mutex<Option<Checked<(i64, String)>>>,
     media: Mutex<HashMap<String, Checked<MediaAuthRow>>>,
+    device_tokens: Mutex<HashMap<String, Checked<DeviceTokenState>>>,
     blobs: Mutex<HashMap<String, (BlobRecord, String)>>,
 }
 
-/// A revocable entry and when D1 last confirmed it (relay clock, ms).
+/// What checking a device token reads from D1: its device's and its own revocation, and the
+/// device's identity (fixed at registration), which selects device-specific policy variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceTokenState {
+    pub device_id: String,
+    pub device_revoked: bool,
+    pub token_revoked: bool,
+    pub smbios_guid: Option<String>,
+    pub mac: Option<String>,
+}
+
+/// How long past its time a stale entry still serves the requests that arrive while the first
+/// one to notice refreshes it from D1. Without it, every request in flight when an entry expires
+/// asks D1 at once, and that burst is the whole tail of the policy latency.
+pub const REFRESH_GRACE_MS: i64 = 1_000;
+
+/// A revocable entry, when D1 last confirmed it (relay clock, ms), and whether a request is
+/// already asking D1 again.
 #[derive(Debug, Clone)]
 struct Checked<T> {
     at: i64,
     value: T,
+    refreshing: bool,
 }
 
-fn fresh<T: Clone>(entry: Option<&Checked<T>>, now: i64, ttl_ms: i64) -> Option<T> {
-    entry.filter(|e| ttl_ms > 0 && now >= e.at && now - e.at < ttl_ms).map(|e| e.value.clone())
+impl<T> Checked<T> {
+    fn new(at: i64, value: T) -> Self {
+        Checked { at, value, refreshing: false }
+    }
+}
+
+/// The kept value while it is fresh. Once stale, the first caller gets `None` (it reads D1 and
+/// keeps the answer) and the entry is marked; callers while it refreshes get the stale value, for
+/// at most [`REFRESH_GRACE_MS`] more.
+fn lookup<T: Clone>(entry: Option<&mut Checked<T>>, now: i64, ttl_ms: i64) -> Option<T> {
+    let entry = entry?;
+    let age = now - entry.at;
+    if ttl_ms <= 0 || age < 0 {
+        return None;
+    }
+    if age < ttl_ms {
+        return Some(entry.value.clone());
+    }
+    if age < ttl_ms + REFRESH_GRACE_MS {
+        if entry.refreshing {
+            return Some(entry.value.clone());
+        }
+        entry.refreshing = true;
+    }
+    None
 }
 
 fn bounded<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
@@ -65,12 +108,12 @@ impl ClientCache {
 
     /// The latest version and its document hash, if confirmed within `ttl_ms`.
     pub fn latest(&self, now: i64, ttl_ms: i64) -> Option<(i64, String)> {
-        fresh(self.latest.lock().ok()?.as_ref(), now, ttl_ms)
+        lookup(self.latest.lock().ok()?.as_mut(), now, ttl_ms)
     }
 
     pub fn keep_latest(&self, now: i64, version: i64, sha256: String) {
         if let Ok(mut latest) = self.latest.lock() {
-            *latest = Some(Checked { at: now, value: (version, sha256) });
+            *latest = Some(Checked::new(now, (version, sha256)));
         }
     }
 
@@ -83,13 +126,13 @@ impl ClientCache {
 
     /// A medium's authentication row, if confirmed within `ttl_ms`.
     pub fn media(&self, media_id: &str, now: i64, ttl_ms: i64) -> Option<MediaAuthRow> {
-        fresh(self.media.lock().ok()?.get(media_id), now, ttl_ms)
+        lookup(self.media.lock().ok()?.get_mut(media_id), now, ttl_ms)
     }
 
     pub fn keep_media(&self, media_id: &str, now: i64, row: MediaAuthRow) {
         if let Ok(mut media) = self.media.lock() {
             bounded(&mut media);
-            media.insert(media_id.to_owned(), Checked { at: now, value: row });
+            media.insert(media_id.to_owned(), Checked::new(now, row));
         }
     }
 
@@ -97,6 +140,32 @@ impl ClientCache {
     pub fn forget_media(&self, media_id: &str) {
         if let Ok(mut media) = self.media.lock() {
             media.remove(media_id);
+        }
+    }
+
+    /// A device token's state, if confirmed within `ttl_ms`.
+    pub fn device_token(&self, token_id: &str, now: i64, ttl_ms: i64) -> Option<DeviceTokenState> {
+        lookup(self.device_tokens.lock().ok()?.get_mut(token_id), now, ttl_ms)
+    }
+
+    pub fn keep_device_token(&self, token_id: &str, now: i64, state: DeviceTokenState) {
+        if let Ok(mut tokens) = self.device_tokens.lock() {
+            bounded(&mut tokens);
+            tokens.insert(token_id.to_owned(), Checked::new(now, state));
+        }
+    }
+
+    /// A token revoked or renewed through this isolate.
+    pub fn forget_device_token(&self, token_id: &str) {
+        if let Ok(mut tokens) = self.device_tokens.lock() {
+            tokens.remove(token_id);
+        }
+    }
+
+    /// A device revoked through this isolate: every token of it.
+    pub fn forget_device(&self, device_id: &str) {
+        if let Ok(mut tokens) = self.device_tokens.lock() {
+            tokens.retain(|_, entry| entry.value.device_id != device_id);
         }
     }
 
@@ -132,7 +201,10 @@ mod tests {
         cache.keep_media("M1", 1_000, row(None));
         assert!(cache.media("M1", 1_000, 5_000).is_some());
         assert!(cache.media("M1", 5_999, 5_000).is_some());
-        assert!(cache.media("M1", 6_000, 5_000).is_none(), "stale after the TTL");
+        assert!(
+            cache.media("M1", 6_000, 5_000).is_none(),
+            "stale after the TTL: this caller reads D1"
+        );
         assert!(cache.media("M1", 999, 5_000).is_none(), "a clock that went back is not trusted");
         assert!(cache.media("M1", 1_000, 0).is_none(), "a TTL of 0 turns the entry off");
         cache.forget_media("M1");
@@ -142,6 +214,44 @@ mod tests {
         assert_eq!(cache.latest(2_000, 5_000), Some((3, "abc".into())));
         cache.forget_latest();
         assert_eq!(cache.latest(2_000, 5_000), None);
+    }
+
+    #[test]
+    fn while_one_request_refreshes_a_stale_entry_the_others_use_it_briefly() {
+        let cache = ClientCache::default();
+        cache.keep_media("M1", 0, row(None));
+        assert!(cache.media("M1", 5_000, 5_000).is_none(), "the first to notice refreshes");
+        assert!(cache.media("M1", 5_001, 5_000).is_some(), "the others keep going meanwhile");
+        assert!(cache.media("M1", 5_999, 5_000).is_some());
+        assert!(cache.media("M1", 6_000, 5_000).is_none(), "never beyond the grace");
+        cache.keep_media("M1", 5_010, row(Some(5_005)));
+        let refreshed = cache.media("M1", 5_020, 5_000).expect("fresh again");
+        assert_eq!(refreshed.revoked_at, Some(5_005));
+
+        cache.keep_latest(0, 1, "a".into());
+        assert_eq!(cache.latest(5_000, 5_000), None);
+        assert_eq!(cache.latest(5_500, 5_000), Some((1, "a".into())));
+    }
+
+    #[test]
+    fn revoking_a_device_forgets_every_token_of_it() {
+        let cache = ClientCache::default();
+        let state = |device: &str| DeviceTokenState {
+            device_id: device.into(),
+            device_revoked: false,
+            token_revoked: false,
+            smbios_guid: None,
+            mac: None,
+        };
+        cache.keep_device_token("t1", 0, state("d1"));
+        cache.keep_device_token("t2", 0, state("d1"));
+        cache.keep_device_token("t3", 0, state("d2"));
+        cache.forget_device("d1");
+        assert!(cache.device_token("t1", 1, 5_000).is_none());
+        assert!(cache.device_token("t2", 1, 5_000).is_none());
+        assert_eq!(cache.device_token("t3", 1, 5_000), Some(state("d2")));
+        cache.forget_device_token("t3");
+        assert!(cache.device_token("t3", 1, 5_000).is_none());
     }
 
     #[test]

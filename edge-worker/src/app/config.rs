@@ -65,7 +65,10 @@ pub async fn current_view_versioned(
                         &[],
                     )
                     .await?;
-                let Some(row) = rows.first() else { return Ok(None) };
+                let Some(row) = rows.first() else {
+                    state.cache.forget_latest();
+                    return Ok(None);
+                };
                 let latest = (row.int("version")?, row.text("sha256")?);
                 state.cache.keep_latest(now, latest.0, latest.1.clone());
                 latest

@@ -165,6 +165,7 @@ pub async fn renew(
             &[auth.claims.tid.as_str().into(), now.into()],
         )
         .await?;
+    state.cache.forget_device_token(&auth.claims.tid);
     if changed == 0 {
         return Err(ApiError::unauthorized(
             "token_revoked",
@@ -257,6 +258,7 @@ pub async fn revoke(
             },
         ])
         .await?;
+    state.cache.forget_device(&device_id);
     get_device(&state, &device_id).await.map(Json)
 }
 
@@ -273,6 +275,7 @@ pub async fn revoke_token(
             &[token_id.as_str().into(), now.into()],
         )
         .await?;
+    state.cache.forget_device_token(&token_id);
     let rows = state
         .db
         .query("SELECT token_id, device_id, issued_at, expires_at, revoked_at FROM device_tokens WHERE token_id = ?1", &[token_id.as_str().into()])

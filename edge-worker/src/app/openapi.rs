@@ -246,7 +246,7 @@ fn operations() -> Vec<Operation> {
         op(
             "post",
             "/api/v1/admin/media/{media_id}/revoke",
-            "Revoke a medium",
+            "Revoke a medium (refused everywhere within CLIENT_CACHE_SECONDS)",
             Admin,
             Some((JSON, schema::<Revoke>)),
             (200, JSON, Some(schema::<MediaRecord>)),
@@ -286,7 +286,7 @@ fn operations() -> Vec<Operation> {
         op(
             "post",
             "/api/v1/admin/devices/{device_id}/revoke",
-            "Revoke a device and all its tokens",
+            "Revoke a device and all its tokens (refused everywhere within CLIENT_CACHE_SECONDS)",
             Admin,
             Some((JSON, schema::<Revoke>)),
             (200, JSON, Some(schema::<DeviceRecord>)),
@@ -294,7 +294,7 @@ fn operations() -> Vec<Operation> {
         op(
             "post",
             "/api/v1/admin/device-tokens/{token_id}/revoke",
-            "Revoke one device token",
+            "Revoke one device token (refused everywhere within CLIENT_CACHE_SECONDS)",
             Admin,
             Option::None,
             (200, JSON, Some(schema::<DeviceTokenRecord>)),

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::auth::ClientAuth;
 use super::blobs::{blob_record, serve};
 use super::devices::{normalize_mac, normalize_smbios_guid};
-use super::extract::{ClientAddress, RowExt};
+use super::extract::ClientAddress;
 use super::view::{DeploymentView, RelayView};
 use super::{ApiError, AppState};
 
@@ -89,15 +89,10 @@ pub async fn policy(
     let (version, view) = view(&state).await?;
     let mut smbios_guid = query.smbios_guid.as_deref().map(normalize_smbios_guid).transpose()?;
     let mut mac = query.mac.as_deref().map(normalize_mac).transpose()?;
-    if let (Some(device_id), None, None) = (auth.device_id(), &smbios_guid, &mac) {
-        let rows = state
-            .db
-            .query("SELECT smbios_guid, mac FROM devices WHERE device_id = ?1", &[device_id.into()])
-            .await?;
-        if let Some(row) = rows.first() {
-            smbios_guid = row.opt_text("smbios_guid");
-            mac = row.opt_text("mac");
-        }
+    // A device token carries its registered identity unless the request names one.
+    if let (Some(device), None, None) = (&auth.device, &smbios_guid, &mac) {
+        smbios_guid = device.smbios_guid.clone();
+        mac = device.mac.clone();
     }
     let wanted: Vec<&String> = match &query.deployment {
         Some(id) => {
