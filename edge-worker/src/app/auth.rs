@@ -119,13 +119,13 @@ impl FromRequestParts<AppState> for ClientAuth {
         match claims.kind {
             SubjectKind::Media => {
                 let ttl = state.config.client_cache_ms;
-                let media = match state.cache.media(&claims.sub, now, ttl) {
+                let media = match state.cache.media.get(&claims.sub, now, ttl) {
                     Some(media) => media,
                     None => {
                         let media = load_media(state, &claims.sub).await.inspect_err(|_| {
-                            state.cache.forget_media(&claims.sub);
+                            state.cache.media.forget(&claims.sub);
                         })?;
-                        state.cache.keep_media(&claims.sub, now, media.clone());
+                        state.cache.media.keep(&claims.sub, now, media.clone());
                         media
                     }
                 };
@@ -133,13 +133,13 @@ impl FromRequestParts<AppState> for ClientAuth {
             }
             SubjectKind::Device => {
                 let ttl = state.config.client_cache_ms;
-                let device = match state.cache.device_token(&claims.tid, now, ttl) {
+                let device = match state.cache.device_tokens.get(&claims.tid, now, ttl) {
                     Some(device) => device,
                     None => {
                         let device = load_device_token(state, &claims.tid, &claims.sub)
                             .await
-                            .inspect_err(|_| state.cache.forget_device_token(&claims.tid))?;
-                        state.cache.keep_device_token(&claims.tid, now, device.clone());
+                            .inspect_err(|_| state.cache.device_tokens.forget(&claims.tid))?;
+                        state.cache.device_tokens.keep(&claims.tid, now, device.clone());
                         device
                     }
                 };

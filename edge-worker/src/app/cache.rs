@@ -28,8 +28,10 @@ const MAX_ENTRIES: usize = 4096;
 pub struct ClientCache {
     view: Mutex<Option<(i64, String, Arc<RelayView>)>>,
     latest: Mutex<Option<Checked<(i64, String)>>>,
-    media: Mutex<HashMap<String, Checked<MediaAuthRow>>>,
-    device_tokens: Mutex<HashMap<String, Checked<DeviceTokenState>>>,
+    /// Media authentication rows by media ID.
+    pub media: Revocable<MediaAuthRow>,
+    /// Device token states by token ID.
+    pub device_tokens: Revocable<DeviceTokenState>,
     blobs: Mutex<HashMap<String, (BlobRecord, String)>>,
 }
 
@@ -124,51 +126,6 @@ impl ClientCache {
         }
     }
 
-    /// A medium's authentication row, if confirmed within `ttl_ms`.
-    pub fn media(&self, media_id: &str, now: i64, ttl_ms: i64) -> Option<MediaAuthRow> {
-        lookup(self.media.lock().ok()?.get_mut(media_id), now, ttl_ms)
-    }
-
-    pub fn keep_media(&self, media_id: &str, now: i64, row: MediaAuthRow) {
-        if let Ok(mut media) = self.media.lock() {
-            bounded(&mut media);
-            media.insert(media_id.to_owned(), Checked::new(now, row));
-        }
-    }
-
-    /// A revocation through this isolate takes effect on its next request.
-    pub fn forget_media(&self, media_id: &str) {
-        if let Ok(mut media) = self.media.lock() {
-            media.remove(media_id);
-        }
-    }
-
-    /// A device token's state, if confirmed within `ttl_ms`.
-    pub fn device_token(&self, token_id: &str, now: i64, ttl_ms: i64) -> Option<DeviceTokenState> {
-        lookup(self.device_tokens.lock().ok()?.get_mut(token_id), now, ttl_ms)
-    }
-
-    pub fn keep_device_token(&self, token_id: &str, now: i64, state: DeviceTokenState) {
-        if let Ok(mut tokens) = self.device_tokens.lock() {
-            bounded(&mut tokens);
-            tokens.insert(token_id.to_owned(), Checked::new(now, state));
-        }
-    }
-
-    /// A token revoked or renewed through this isolate.
-    pub fn forget_device_token(&self, token_id: &str) {
-        if let Ok(mut tokens) = self.device_tokens.lock() {
-            tokens.remove(token_id);
-        }
-    }
-
-    /// A device revoked through this isolate: every token of it.
-    pub fn forget_device(&self, device_id: &str) {
-        if let Ok(mut tokens) = self.device_tokens.lock() {
-            tokens.retain(|_, entry| entry.value.device_id != device_id);
-        }
-    }
-
     /// A completed blob's record and object key, if kept.
     pub fn blob(&self, sha256: &str) -> Option<(BlobRecord, String)> {
         self.blobs.lock().ok()?.get(sha256).cloned()
@@ -178,6 +135,44 @@ impl ClientCache {
         if let Ok(mut blobs) = self.blobs.lock() {
             bounded(&mut blobs);
             blobs.insert(record.sha256.clone(), (record, key));
+        }
+    }
+}
+
+/// Revocable entries by ID, each trusted for the TTL the caller passes.
+#[derive(Debug)]
+pub struct Revocable<T>(Mutex<HashMap<String, Checked<T>>>);
+
+impl<T> Default for Revocable<T> {
+    fn default() -> Self {
+        Revocable(Mutex::default())
+    }
+}
+
+impl<T: Clone> Revocable<T> {
+    /// The entry, if D1 confirmed it within `ttl_ms` (see [`lookup`] for stale entries).
+    pub fn get(&self, id: &str, now: i64, ttl_ms: i64) -> Option<T> {
+        lookup(self.0.lock().ok()?.get_mut(id), now, ttl_ms)
+    }
+
+    pub fn keep(&self, id: &str, now: i64, value: T) {
+        if let Ok(mut entries) = self.0.lock() {
+            bounded(&mut entries);
+            entries.insert(id.to_owned(), Checked::new(now, value));
+        }
+    }
+
+    /// A change through this isolate (a revocation, a renewal): the next request asks D1.
+    pub fn forget(&self, id: &str) {
+        if let Ok(mut entries) = self.0.lock() {
+            entries.remove(id);
+        }
+    }
+
+    /// Forget every entry `matches` selects (all tokens of a revoked device).
+    pub fn forget_where(&self, matches: impl Fn(&T) -> bool) {
+        if let Ok(mut entries) = self.0.lock() {
+            entries.retain(|_, entry| !matches(&entry.value));
         }
     }
 }
@@ -198,17 +193,20 @@ mod tests {
     #[test]
     fn revocable_entries_live_for_the_ttl_only_and_can_be_forgotten() {
         let cache = ClientCache::default();
-        cache.keep_media("M1", 1_000, row(None));
-        assert!(cache.media("M1", 1_000, 5_000).is_some());
-        assert!(cache.media("M1", 5_999, 5_000).is_some());
+        cache.media.keep("M1", 1_000, row(None));
+        assert!(cache.media.get("M1", 1_000, 5_000).is_some());
+        assert!(cache.media.get("M1", 5_999, 5_000).is_some());
         assert!(
-            cache.media("M1", 6_000, 5_000).is_none(),
+            cache.media.get("M1", 6_000, 5_000).is_none(),
             "stale after the TTL: this caller reads D1"
         );
-        assert!(cache.media("M1", 999, 5_000).is_none(), "a clock that went back is not trusted");
-        assert!(cache.media("M1", 1_000, 0).is_none(), "a TTL of 0 turns the entry off");
-        cache.forget_media("M1");
-        assert!(cache.media("M1", 1_000, 5_000).is_none());
+        assert!(
+            cache.media.get("M1", 999, 5_000).is_none(),
+            "a clock that went back is not trusted"
+        );
+        assert!(cache.media.get("M1", 1_000, 0).is_none(), "a TTL of 0 turns the entry off");
+        cache.media.forget("M1");
+        assert!(cache.media.get("M1", 1_000, 5_000).is_none());
 
         cache.keep_latest(1_000, 3, "abc".into());
         assert_eq!(cache.latest(2_000, 5_000), Some((3, "abc".into())));
@@ -219,13 +217,13 @@ mod tests {
     #[test]
     fn while_one_request_refreshes_a_stale_entry_the_others_use_it_briefly() {
         let cache = ClientCache::default();
-        cache.keep_media("M1", 0, row(None));
-        assert!(cache.media("M1", 5_000, 5_000).is_none(), "the first to notice refreshes");
-        assert!(cache.media("M1", 5_001, 5_000).is_some(), "the others keep going meanwhile");
-        assert!(cache.media("M1", 5_999, 5_000).is_some());
-        assert!(cache.media("M1", 6_000, 5_000).is_none(), "never beyond the grace");
-        cache.keep_media("M1", 5_010, row(Some(5_005)));
-        let refreshed = cache.media("M1", 5_020, 5_000).expect("fresh again");
+        cache.media.keep("M1", 0, row(None));
+        assert!(cache.media.get("M1", 5_000, 5_000).is_none(), "the first to notice refreshes");
+        assert!(cache.media.get("M1", 5_001, 5_000).is_some(), "the others keep going meanwhile");
+        assert!(cache.media.get("M1", 5_999, 5_000).is_some());
+        assert!(cache.media.get("M1", 6_000, 5_000).is_none(), "never beyond the grace");
+        cache.media.keep("M1", 5_010, row(Some(5_005)));
+        let refreshed = cache.media.get("M1", 5_020, 5_000).expect("fresh again");
         assert_eq!(refreshed.revoked_at, Some(5_005));
 
         cache.keep_latest(0, 1, "a".into());
@@ -243,23 +241,23 @@ mod tests {
             smbios_guid: None,
             mac: None,
         };
-        cache.keep_device_token("t1", 0, state("d1"));
-        cache.keep_device_token("t2", 0, state("d1"));
-        cache.keep_device_token("t3", 0, state("d2"));
-        cache.forget_device("d1");
-        assert!(cache.device_token("t1", 1, 5_000).is_none());
-        assert!(cache.device_token("t2", 1, 5_000).is_none());
-        assert_eq!(cache.device_token("t3", 1, 5_000), Some(state("d2")));
-        cache.forget_device_token("t3");
-        assert!(cache.device_token("t3", 1, 5_000).is_none());
+        cache.device_tokens.keep("t1", 0, state("d1"));
+        cache.device_tokens.keep("t2", 0, state("d1"));
+        cache.device_tokens.keep("t3", 0, state("d2"));
+        cache.device_tokens.forget_where(|token| token.device_id == "d1");
+        assert!(cache.device_tokens.get("t1", 1, 5_000).is_none());
+        assert!(cache.device_tokens.get("t2", 1, 5_000).is_none());
+        assert_eq!(cache.device_tokens.get("t3", 1, 5_000), Some(state("d2")));
+        cache.device_tokens.forget("t3");
+        assert!(cache.device_tokens.get("t3", 1, 5_000).is_none());
     }
 
     #[test]
     fn maps_are_bounded() {
         let cache = ClientCache::default();
         for i in 0..(MAX_ENTRIES + 10) {
-            cache.keep_media(&format!("M{i}"), 0, row(None));
+            cache.media.keep(&format!("M{i}"), 0, row(None));
         }
-        assert!(cache.media.lock().unwrap().len() <= MAX_ENTRIES);
+        assert!(cache.media.0.lock().unwrap().len() <= MAX_ENTRIES);
     }
 }

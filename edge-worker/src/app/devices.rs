@@ -165,7 +165,7 @@ pub async fn renew(
             &[auth.claims.tid.as_str().into(), now.into()],
         )
         .await?;
-    state.cache.forget_device_token(&auth.claims.tid);
+    state.cache.device_tokens.forget(&auth.claims.tid);
     if changed == 0 {
         return Err(ApiError::unauthorized(
             "token_revoked",
@@ -258,7 +258,7 @@ pub async fn revoke(
             },
         ])
         .await?;
-    state.cache.forget_device(&device_id);
+    state.cache.device_tokens.forget_where(|token| token.device_id == device_id);
     get_device(&state, &device_id).await.map(Json)
 }
 
@@ -275,7 +275,7 @@ pub async fn revoke_token(
             &[token_id.as_str().into(), now.into()],
         )
         .await?;
-    state.cache.forget_device_token(&token_id);
+    state.cache.device_tokens.forget(&token_id);
     let rows = state
         .db
         .query("SELECT token_id, device_id, issued_at, expires_at, revoked_at FROM device_tokens WHERE token_id = ?1", &[token_id.as_str().into()])

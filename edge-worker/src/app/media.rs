@@ -154,7 +154,7 @@ pub async fn revoke(
             &[media_id.as_str().into(), state.clock.now_ms().into(), request.reason.into()],
         )
         .await?;
-    state.cache.forget_media(&media_id);
+    state.cache.media.forget(&media_id);
     get_media_record(&state, &media_id).await.map(Json)
 }
 
