@@ -37,6 +37,24 @@ async fn publish(relay: &Relay, document: &Value, if_match: Option<&str>) -> sup
     relay.send(builder.body(Body::from(document.to_string())).unwrap()).await
 }
 
+async fn rollback(relay: &Relay, to_version: i64, if_match: &str) -> support::Reply {
+    relay
+        .send(
+            Request::post("/api/v1/admin/config/rollback")
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .header("if-match", if_match)
+                .body(Body::from(json!({"to_version": to_version}).to_string()))
+                .unwrap(),
+        )
+        .await
+}
+
+/// A medium `usb-1` for the example's deployment, and its token.
+async fn usb_token(relay: &Relay) -> String {
+    let key = relay.register_media("usb-1", &["ABC20001"]).await;
+    relay.media_token("usb-1", &key).await
+}
+
 #[tokio::test]
 async fn publish_rejects_documents_with_preflight_errors_with_every_finding() {
     let relay = Relay::new();
@@ -118,15 +136,7 @@ async fn publish_is_versioned_with_etags_history_and_rollback() {
     let no_tag =
         relay.admin("POST", "/api/v1/admin/config/rollback", Some(json!({"to_version": 1}))).await;
     assert_eq!(no_tag.code(), "precondition_required");
-    let rollback = relay
-        .send(
-            Request::post("/api/v1/admin/config/rollback")
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .header("if-match", &etag2)
-                .body(Body::from(json!({"to_version": 1}).to_string()))
-                .unwrap(),
-        )
-        .await;
+    let rollback = rollback(&relay, 1, &etag2).await;
     assert_eq!(rollback.status, StatusCode::OK, "{}", rollback.text());
     assert_eq!(rollback.json["version"]["version"], 3);
     assert_eq!(rollback.json["version"]["rolled_back_from"], 1);
@@ -145,8 +155,7 @@ async fn publish_is_versioned_with_etags_history_and_rollback() {
 async fn policy_and_locations_come_from_the_published_plan() {
     let relay = Relay::new();
     assert_eq!(publish(&relay, &example(), None).await.status, StatusCode::CREATED);
-    let key = relay.register_media("usb-1", &["ABC20001"]).await;
-    let token = relay.media_token("usb-1", &key).await;
+    let token = usb_token(&relay).await;
     let policy = relay.client("GET", "/api/v1/policy?mac=00-1a-2b-3c-4d-5e", &token, None).await;
     assert_eq!(policy.status, StatusCode::OK, "{}", policy.text());
     let deployment = &policy.json["deployments"][0];
@@ -223,8 +232,7 @@ async fn policy_and_locations_come_from_the_published_plan() {
 async fn a_deployment_that_stops_allowing_internet_clients_cannot_be_published_over_a_served_one() {
     let relay = Relay::new();
     let first = publish(&relay, &example(), None).await;
-    let key = relay.register_media("usb-1", &["ABC20001"]).await;
-    let token = relay.media_token("usb-1", &key).await;
+    let token = usb_token(&relay).await;
     let mut hidden = example();
     hidden["deployments"][0]["allow_internet"] = json!(false);
     let reply = publish(&relay, &hidden, first.header("etag")).await;
@@ -239,8 +247,7 @@ async fn a_deployment_that_stops_allowing_internet_clients_cannot_be_published_o
 async fn policy_follows_every_publish_and_rollback_at_once() {
     let relay = Relay::new();
     let first = publish(&relay, &example(), None).await;
-    let key = relay.register_media("usb-1", &["ABC20001"]).await;
-    let token = relay.media_token("usb-1", &key).await;
+    let token = usb_token(&relay).await;
     let name = |reply: &support::Reply| reply.json["deployments"][0]["content"][0]["name"].clone();
     let version = |reply: &support::Reply| reply.json["deployments"][0]["config_version"].clone();
     let v1 = relay.client("GET", "/api/v1/policy", &token, None).await;
@@ -255,15 +262,7 @@ async fn policy_follows_every_publish_and_rollback_at_once() {
     let v2 = relay.client("GET", "/api/v1/policy", &token, None).await;
     assert_eq!((version(&v2), name(&v2)), (json!(2), json!("Boot image (x64), refreshed")));
 
-    let rollback = relay
-        .send(
-            Request::post("/api/v1/admin/config/rollback")
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .header("if-match", second.header("etag").unwrap())
-                .body(Body::from(json!({"to_version": 1}).to_string()))
-                .unwrap(),
-        )
-        .await;
+    let rollback = rollback(&relay, 1, second.header("etag").unwrap()).await;
     assert_eq!(rollback.status, StatusCode::OK, "{}", rollback.text());
     let v3 = relay.client("GET", "/api/v1/policy", &token, None).await;
     assert_eq!((version(&v3), name(&v3)), (json!(3), json!("Boot image (x64)")));

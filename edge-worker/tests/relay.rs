@@ -32,6 +32,16 @@ async fn relay_with_media(files: Vec<ContentFile>) -> (Relay, String) {
     (relay, token)
 }
 
+async fn revoke_device(relay: &Relay, device_id: &str) -> support::Reply {
+    relay
+        .admin(
+            "POST",
+            &format!("/api/v1/admin/devices/{device_id}/revoke"),
+            Some(json!({"reason": "stolen"})),
+        )
+        .await
+}
+
 // ---- admin credential ----
 
 #[tokio::test]
@@ -998,13 +1008,7 @@ async fn devices_register_renew_and_are_revocable() {
         "token_not_found"
     );
     // Revoke the device: every token and the key stop working.
-    let revoked = relay
-        .admin(
-            "POST",
-            &format!("/api/v1/admin/devices/{device_id}/revoke"),
-            Some(json!({"reason": "stolen"})),
-        )
-        .await;
+    let revoked = revoke_device(&relay, &device_id).await;
     assert!(revoked.json["revoked_at"].is_i64());
     assert_eq!(
         relay.client("GET", "/api/v1/policy", &new_token, None).await.code(),
@@ -1064,13 +1068,7 @@ async fn device_revocations_from_other_isolates_apply_within_the_client_cache_ti
         StatusCode::OK,
         "within the cache time"
     );
-    let revoke = relay
-        .admin(
-            "POST",
-            &format!("/api/v1/admin/devices/{second_id}/revoke"),
-            Some(json!({"reason": "stolen"})),
-        )
-        .await;
+    let revoke = revoke_device(&relay, &second_id).await;
     assert_eq!(revoke.status, StatusCode::OK, "{}", revoke.text());
     assert_eq!(
         relay.client("GET", "/api/v1/policy", &second_token, None).await.code(),
