@@ -2,6 +2,7 @@
 //! place the relay reads the configuration model. Publishing goes document → `validate_at`
 //! (preflight, all findings) → plan → view.
 
+use osdgate_model::api::ErrorCode;
 use osdgate_model::api::{ContentFile, PolicyVariable, SourceKind};
 use osdgate_model::locate::{AddressRange, BoundaryGroupView, Source, Topology};
 use osdgate_model::model::{Boundary, Document, Plan, Timestamp};
@@ -30,11 +31,14 @@ pub fn check_document(
     now_ms: i64,
 ) -> Result<Checked, ApiError> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
-        ApiError::bad_request("invalid_document", "the configuration document is not UTF-8 JSON")
+        ApiError::bad_request(
+            ErrorCode::InvalidDocument,
+            "the configuration document is not UTF-8 JSON",
+        )
     })?;
     let document = Document::from_json(text).map_err(|error| {
         ApiError::bad_request(
-            "invalid_document",
+            ErrorCode::InvalidDocument,
             format!("the configuration document is not valid: {error}"),
         )
     })?;
@@ -42,7 +46,7 @@ pub fn check_document(
         let errors = report.findings.iter().filter(|f| f.severity == osdgate_model::preflight::Severity::Error).count();
         let findings = serde_json::to_value(&report).unwrap_or(serde_json::Value::Null);
         ApiError::unprocessable(
-            "preflight_failed",
+            ErrorCode::PreflightFailed,
             format!("the configuration has {errors} preflight error(s); fix them (see findings) and publish again"),
         )
         .with_findings(findings)
@@ -56,7 +60,7 @@ fn this_gateway(document: &Document, gateway_id: Option<&str>) -> Result<Option<
     match gateway_id {
         Some(id) if document.gateway(id).is_some() => Ok(Some(id.to_owned())),
         Some(id) => Err(ApiError::unprocessable(
-            "gateway_unknown",
+            ErrorCode::GatewayUnknown,
             format!(
                 "this relay is gateway `{id}` (GATEWAY_ID), which the configuration does not define; add it or change GATEWAY_ID"
             ),
@@ -65,7 +69,7 @@ fn this_gateway(document: &Document, gateway_id: Option<&str>) -> Result<Option<
             [] => Ok(None),
             [only] => Ok(Some(only.id.clone())),
             _ => Err(ApiError::unprocessable(
-                "gateway_ambiguous",
+                ErrorCode::GatewayAmbiguous,
                 "the configuration defines several gateways; set the relay's GATEWAY_ID variable to the one it is",
             )),
         },

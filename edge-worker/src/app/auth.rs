@@ -12,6 +12,7 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use ed25519_dalek::{Signature, VerifyingKey};
+use osdgate_model::api::ErrorCode;
 use osdgate_model::api::{
     Challenge, ChallengeRequest, IssuedToken, SubjectKind, TokenRequest, challenge_message,
 };
@@ -35,12 +36,15 @@ pub const RATE_WINDOW_MS: i64 = 60_000;
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     let value = headers.get(axum::http::header::AUTHORIZATION).ok_or_else(|| {
         ApiError::unauthorized(
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "this endpoint needs an `Authorization: Bearer ...` header",
         )
     })?;
     let value = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(|| {
-        ApiError::unauthorized("unauthorized", "the Authorization header must be `Bearer <token>`")
+        ApiError::unauthorized(
+            ErrorCode::Unauthorized,
+            "the Authorization header must be `Bearer <token>`",
+        )
     })?;
     Ok(value.trim())
 }
@@ -55,7 +59,7 @@ pub async fn require_admin(
     let expected = state.config.admin_token.as_deref().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "admin_not_configured",
+            ErrorCode::AdminNotConfigured,
             "the relay has no ADMIN_TOKEN secret; set it with `wrangler secret put ADMIN_TOKEN`",
         )
     })?;
@@ -63,7 +67,10 @@ pub async fn require_admin(
     let same: bool =
         Sha256::digest(given.as_bytes()).ct_eq(&Sha256::digest(expected.as_bytes())).into();
     if !same {
-        return Err(ApiError::unauthorized("unauthorized", "the admin credential is not valid"));
+        return Err(ApiError::unauthorized(
+            ErrorCode::Unauthorized,
+            "the admin credential is not valid",
+        ));
     }
     Ok(next.run(request).await)
 }
@@ -83,7 +90,7 @@ fn token_key(state: &AppState) -> Result<&[u8], ApiError> {
     state.config.token_key.as_deref().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "tokens_not_configured",
+            ErrorCode::TokensNotConfigured,
             "the relay has no TOKEN_SIGNING_KEY secret; set it with `wrangler secret put TOKEN_SIGNING_KEY`",
         )
     })
@@ -145,13 +152,13 @@ impl FromRequestParts<AppState> for ClientAuth {
                 };
                 if device.device_revoked {
                     return Err(ApiError::unauthorized(
-                        "device_revoked",
+                        ErrorCode::DeviceRevoked,
                         "this device has been revoked by an admin",
                     ));
                 }
                 if device.token_revoked {
                     return Err(ApiError::unauthorized(
-                        "token_revoked",
+                        ErrorCode::TokenRevoked,
                         "this device token has been revoked; authenticate with the device key again",
                     ));
                 }
@@ -177,7 +184,10 @@ async fn load_device_token(
         )
         .await?;
     let row = rows.first().ok_or_else(|| {
-        ApiError::unauthorized("token_invalid", "this device token is not known to the relay")
+        ApiError::unauthorized(
+            ErrorCode::TokenInvalid,
+            "this device token is not known to the relay",
+        )
     })?;
     Ok(DeviceTokenState {
         device_id: device_id.to_owned(),
@@ -201,13 +211,13 @@ impl MediaAuthRow {
     pub fn usable(&self, now: i64) -> Result<(), ApiError> {
         if self.revoked_at.is_some() {
             return Err(ApiError::unauthorized(
-                "media_revoked",
+                ErrorCode::MediaRevoked,
                 "this boot medium has been revoked by an admin; ask for a new one",
             ));
         }
         if self.expires_at <= now {
             return Err(ApiError::unauthorized(
-                "media_expired",
+                ErrorCode::MediaExpired,
                 "this boot medium has expired; ask for a new one",
             ));
         }
@@ -230,7 +240,7 @@ pub async fn load_media(state: &AppState, media_id: &str) -> Result<MediaAuthRow
         .await?;
     let row = rows.first().ok_or_else(|| {
         ApiError::unauthorized(
-            "media_unknown",
+            ErrorCode::MediaUnknown,
             format!("no boot medium with ID {media_id} is registered"),
         )
     })?;
@@ -277,13 +287,13 @@ async fn load_subject(
                 .await?;
             let row = rows.first().ok_or_else(|| {
                 ApiError::unauthorized(
-                    "device_unknown",
+                    ErrorCode::DeviceUnknown,
                     format!("no device with ID {id} is registered"),
                 )
             })?;
             if row.opt_int("revoked_at").is_some() {
                 return Err(ApiError::unauthorized(
-                    "device_revoked",
+                    ErrorCode::DeviceRevoked,
                     "this device has been revoked by an admin",
                 ));
             }
@@ -327,7 +337,7 @@ async fn rate_limit(
         if count > i64::from(limit) {
             let mut error = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!(
                     "too many authentication attempts for this {}; wait a minute and try again",
                     if bucket.starts_with("address:") { "address" } else { kind.as_str() }
@@ -368,7 +378,7 @@ async fn recorded<T>(
 ) -> Result<T, ApiError> {
     let outcome = match &result {
         Ok(_) => "ok",
-        Err(error) => error.code,
+        Err(error) => error.code.as_str(),
     };
     // A failure to record must not hide the real answer; it is itself a storage error otherwise.
     let recorded = record(state, kind, id, address, outcome).await;
@@ -446,16 +456,16 @@ pub async fn token(
                 .query("SELECT 1 AS used FROM auth_nonces WHERE nonce = ?1", &[request.nonce.as_str().into()])
                 .await?;
             return Err(if used.is_empty() {
-                ApiError::unauthorized("nonce_unknown", "this nonce was not issued by the relay or has been purged; request a new challenge")
+                ApiError::unauthorized(ErrorCode::NonceUnknown, "this nonce was not issued by the relay or has been purged; request a new challenge")
             } else {
-                ApiError::unauthorized("nonce_replayed", "this nonce has already been used; request a new challenge")
+                ApiError::unauthorized(ErrorCode::NonceReplayed, "this nonce has already been used; request a new challenge")
             });
         };
         if nonce.text("subject_kind")? != request.kind.as_str() || nonce.text("subject_id")? != request.id {
-            return Err(ApiError::unauthorized("nonce_mismatch", "this nonce was issued to another subject"));
+            return Err(ApiError::unauthorized(ErrorCode::NonceMismatch, "this nonce was issued to another subject"));
         }
         if nonce.int("expires_at")? <= now {
-            return Err(ApiError::unauthorized("nonce_expired", "the challenge has expired; request a new one and answer within 60 seconds"));
+            return Err(ApiError::unauthorized(ErrorCode::NonceExpired, "the challenge has expired; request a new one and answer within 60 seconds"));
         }
         let subject = load_subject(&state, request.kind, &request.id, now).await?;
         verify_signature(&subject.public_key, &challenge_message(request.kind, &request.id, &request.nonce), &request.signature)?;
@@ -467,23 +477,23 @@ pub async fn token(
 
 pub fn parse_public_key(field: &str, value: &str) -> Result<VerifyingKey, ApiError> {
     let bytes = decode_base64(value).ok_or_else(|| {
-        ApiError::unprocessable("invalid_public_key", format!("{field} is not base64"))
+        ApiError::unprocessable(ErrorCode::InvalidPublicKey, format!("{field} is not base64"))
     })?;
     let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
         ApiError::unprocessable(
-            "invalid_public_key",
+            ErrorCode::InvalidPublicKey,
             format!("{field} must be a raw 32-byte ed25519 public key"),
         )
     })?;
     let key = VerifyingKey::from_bytes(&bytes).map_err(|_| {
         ApiError::unprocessable(
-            "invalid_public_key",
+            ErrorCode::InvalidPublicKey,
             format!("{field} is not a valid ed25519 public key"),
         )
     })?;
     if key.is_weak() {
         return Err(ApiError::unprocessable(
-            "invalid_public_key",
+            ErrorCode::InvalidPublicKey,
             format!("{field} is a weak (small-order) ed25519 key"),
         ));
     }
@@ -495,7 +505,7 @@ fn verify_signature(public_key: &str, message: &str, signature: &str) -> Result<
         .map_err(|_| ApiError::storage("a stored public key is unusable"))?;
     let wrong = || {
         ApiError::unauthorized(
-            "signature_invalid",
+            ErrorCode::SignatureInvalid,
             "the signature does not verify with this subject's public key",
         )
     };

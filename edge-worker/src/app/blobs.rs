@@ -11,6 +11,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
+use osdgate_model::api::ErrorCode;
 use osdgate_model::api::{BlobRecord, PartReceived, StartUpload, UploadSession};
 use sha2::{Digest, Sha256};
 
@@ -66,7 +67,10 @@ pub async fn get(
 ) -> Result<Json<BlobRecord>, ApiError> {
     let sha256 = check_sha256("sha256", &sha256)?;
     blob_record(&state, &sha256).await?.map(|(record, _)| Json(record)).ok_or_else(|| {
-        ApiError::not_found("blob_not_found", format!("no complete blob with SHA-256 {sha256}"))
+        ApiError::not_found(
+            ErrorCode::BlobNotFound,
+            format!("no complete blob with SHA-256 {sha256}"),
+        )
     })
 }
 
@@ -78,7 +82,10 @@ pub async fn data(
 ) -> Result<Response, ApiError> {
     let sha256 = check_sha256("sha256", &sha256)?;
     let (_, key) = blob_record(&state, &sha256).await?.ok_or_else(|| {
-        ApiError::not_found("blob_not_found", format!("no complete blob with SHA-256 {sha256}"))
+        ApiError::not_found(
+            ErrorCode::BlobNotFound,
+            format!("no complete blob with SHA-256 {sha256}"),
+        )
     })?;
     let read = state
         .blobs
@@ -138,7 +145,7 @@ pub async fn put(
 
 fn mismatch(declared: &str, actual: &str) -> ApiError {
     ApiError::unprocessable(
-        "sha256_mismatch",
+        ErrorCode::Sha256Mismatch,
         format!(
             "the uploaded bytes hash to {actual}, not the declared {declared}; nothing was stored, upload the right file"
         ),
@@ -158,13 +165,13 @@ pub async fn start_upload(
     let sha256 = check_sha256("sha256", &sha256)?;
     if request.size == 0 || part_count(request.size) > MAX_PARTS {
         return Err(ApiError::unprocessable(
-            "invalid_size",
+            ErrorCode::InvalidSize,
             format!("size must be between 1 byte and {} bytes", PART_SIZE * MAX_PARTS),
         ));
     }
     if blob_record(&state, &sha256).await?.is_some() {
         return Err(ApiError::conflict(
-            "blob_exists",
+            ErrorCode::BlobExists,
             format!("the blob {sha256} is already stored and complete"),
         ));
     }
@@ -211,7 +218,7 @@ async fn load_upload(state: &AppState, sha256: &str, upload_id: &str) -> Result<
         .query("SELECT size, part_size, r2_key, r2_upload_id FROM uploads WHERE upload_id = ?1 AND sha256 = ?2", &[upload_id.into(), sha256.into()])
         .await?;
     let row = rows.first().ok_or_else(|| {
-        ApiError::not_found("upload_not_found", format!("no upload {upload_id} in progress for {sha256}; it may have completed or been aborted"))
+        ApiError::not_found(ErrorCode::UploadNotFound, format!("no upload {upload_id} in progress for {sha256}; it may have completed or been aborted"))
     })?;
     let size =
         u64::try_from(row.int("size")?).map_err(|_| ApiError::storage("negative upload size"))?;
@@ -237,7 +244,7 @@ pub async fn put_part(
     let count = upload.size.div_ceil(upload.part_size).max(1);
     if part_number == 0 || u64::from(part_number) > count {
         return Err(ApiError::unprocessable(
-            "invalid_part_number",
+            ErrorCode::InvalidPartNumber,
             format!("part numbers run from 1 to {count} for this upload"),
         ));
     }
@@ -249,13 +256,14 @@ pub async fn put_part(
     let bytes = read_body(request, &state, upload.part_size as usize).await?;
     if bytes.len() as u64 != expected {
         return Err(ApiError::unprocessable(
-            "invalid_part_size",
+            ErrorCode::InvalidPartSize,
             format!("part {part_number} must be exactly {expected} bytes, got {}", bytes.len()),
         ));
     }
     let part_sha256 = hex(&Sha256::digest(&bytes));
-    let number = u16::try_from(part_number)
-        .map_err(|_| ApiError::unprocessable("invalid_part_number", "part number too large"))?;
+    let number = u16::try_from(part_number).map_err(|_| {
+        ApiError::unprocessable(ErrorCode::InvalidPartNumber, "part number too large")
+    })?;
     let etag = state.blobs.upload_part(&upload.key, &upload.store_upload_id, number, bytes).await?;
     state
         .db
@@ -313,7 +321,7 @@ pub async fn complete(
         .collect();
     if !missing.is_empty() {
         return Err(ApiError::conflict(
-            "upload_incomplete",
+            ErrorCode::UploadIncomplete,
             format!("parts {} have not been uploaded yet", missing.join(", ")),
         ));
     }
@@ -442,7 +450,7 @@ pub async fn serve(
         RangeRequest::Unsatisfiable => {
             let mut error = ApiError::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
-                "range_not_satisfiable",
+                ErrorCode::RangeNotSatisfiable,
                 format!("the object has {} bytes", record.size),
             )
             .into_response();

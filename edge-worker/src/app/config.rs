@@ -1,6 +1,7 @@
 //! Admin: publish the configuration (rejected with the preflight findings when it has errors),
 //! versioned with `ETag`/`If-Match`, with history and rollback.
 
+use osdgate_model::api::ErrorCode;
 use std::sync::Arc;
 
 use axum::Json;
@@ -114,17 +115,17 @@ fn check_precondition(
         (None, None) => Ok(()),
         (None, Some(value)) if value == "*" => Err(ApiError::new(
             StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
+            ErrorCode::PreconditionFailed,
             "If-Match: * but nothing has been published yet",
         )),
         (None, Some(_)) => Err(ApiError::new(
             StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
+            ErrorCode::PreconditionFailed,
             "If-Match names a version, but nothing has been published yet; omit If-Match for the first publish",
         )),
         (Some(current), None) => Err(ApiError::new(
             StatusCode::PRECONDITION_REQUIRED,
-            "precondition_required",
+            ErrorCode::PreconditionRequired,
             format!(
                 "version {} is published; send If-Match: {} (from GET /api/v1/admin/config) so changes are not overwritten silently",
                 current.version, current.etag
@@ -136,7 +137,7 @@ fn check_precondition(
             } else {
                 Err(ApiError::new(
                     StatusCode::PRECONDITION_FAILED,
-                    "precondition_failed",
+                    ErrorCode::PreconditionFailed,
                     format!(
                         "the configuration changed since you loaded it (now version {}, {}); reload, merge and publish again",
                         current.version, current.etag
@@ -188,7 +189,7 @@ async fn insert_version(
     if changed == 0 {
         return Err(ApiError::new(
             StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
+            ErrorCode::PreconditionFailed,
             "another admin published at the same moment; reload and publish again",
         ));
     }
@@ -244,9 +245,9 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
         .db
         .query(&format!("SELECT {VERSION_COLUMNS}, document FROM config_versions ORDER BY version DESC LIMIT 1"), &[])
         .await?;
-    let row = rows
-        .first()
-        .ok_or_else(|| ApiError::not_found("no_configuration", "nothing has been published yet"))?;
+    let row = rows.first().ok_or_else(|| {
+        ApiError::not_found(ErrorCode::NoConfiguration, "nothing has been published yet")
+    })?;
     document_response(row, &headers)
 }
 
@@ -279,7 +280,7 @@ pub async fn get_version(
         .await?;
     let row = rows.first().ok_or_else(|| {
         ApiError::not_found(
-            "version_not_found",
+            ErrorCode::VersionNotFound,
             format!("there is no configuration version {version}"),
         )
     })?;
@@ -304,8 +305,9 @@ pub async fn rollback(
 ) -> Result<Response, ApiError> {
     let current = current_version(&state).await?;
     check_precondition(&headers, current.as_ref())?;
-    let current = current
-        .ok_or_else(|| ApiError::not_found("no_configuration", "nothing has been published yet"))?;
+    let current = current.ok_or_else(|| {
+        ApiError::not_found(ErrorCode::NoConfiguration, "nothing has been published yet")
+    })?;
     let rows = state
         .db
         .query(
@@ -315,13 +317,13 @@ pub async fn rollback(
         .await?;
     let row = rows.first().ok_or_else(|| {
         ApiError::not_found(
-            "version_not_found",
+            ErrorCode::VersionNotFound,
             format!("there is no configuration version {}", request.to_version),
         )
     })?;
     if request.to_version == current.version {
         return Err(ApiError::conflict(
-            "already_current",
+            ErrorCode::AlreadyCurrent,
             format!("version {} is already the current version", current.version),
         ));
     }

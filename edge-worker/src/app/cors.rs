@@ -6,6 +6,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use osdgate_model::api::ErrorCode;
 
 use super::{ApiError, AppState};
 
@@ -27,7 +28,7 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
     let mut response = if preflight {
         if !allowed {
             return ApiError::forbidden(
-                "cors_origin_denied",
+                ErrorCode::CorsOriginDenied,
                 "cross-origin requests are only accepted from the console's origin",
             )
             .into_response();

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use osdgate_model::api::ErrorCode;
 use osdgate_model::api::{
     DeviceRecord, DeviceRegistered, DeviceTokenRecord, IssuedToken, RegisterDevice, Revoke,
     SubjectKind,
@@ -27,7 +28,7 @@ pub fn normalize_smbios_guid(value: &str) -> Result<String, ApiError> {
         Ok(trimmed.to_ascii_uppercase())
     } else {
         Err(ApiError::unprocessable(
-            "invalid_smbios_guid",
+            ErrorCode::InvalidSmbiosGuid,
             "smbios_guid must look like 4C4C4544-0042-3510-8052-B4C04F4B4E31",
         ))
     }
@@ -42,7 +43,7 @@ pub fn normalize_mac(value: &str) -> Result<String, ApiError> {
         Ok(parts.join(":").to_ascii_uppercase())
     } else {
         Err(ApiError::unprocessable(
-            "invalid_mac",
+            ErrorCode::InvalidMac,
             "mac must be six hexadecimal pairs, e.g. AA:BB:CC:DD:EE:FF",
         ))
     }
@@ -73,7 +74,7 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<DeviceRegistered>), ApiError> {
     if auth.claims.kind != SubjectKind::Media {
         return Err(ApiError::forbidden(
-            "media_token_required",
+            ErrorCode::MediaTokenRequired,
             "devices register with the media token of the medium they booted from",
         ));
     }
@@ -82,7 +83,7 @@ pub async fn register(
     let mac = request.mac.as_deref().map(normalize_mac).transpose()?;
     if smbios_guid.is_none() && mac.is_none() {
         return Err(ApiError::unprocessable(
-            "device_identity_missing",
+            ErrorCode::DeviceIdentityMissing,
             "give the device's smbios_guid, mac, or both",
         ));
     }
@@ -121,13 +122,13 @@ pub async fn register(
         .ok_or_else(|| ApiError::storage("the device just stored is missing"))?;
     if inserted == 0 && device.media_id != auth.claims.media {
         return Err(ApiError::conflict(
-            "device_key_in_use",
+            ErrorCode::DeviceKeyInUse,
             "this public key is registered to another device; generate a new key",
         ));
     }
     if device.revoked_at.is_some() {
         return Err(ApiError::forbidden(
-            "device_revoked",
+            ErrorCode::DeviceRevoked,
             "this device has been revoked by an admin",
         ));
     }
@@ -153,7 +154,7 @@ pub async fn renew(
 ) -> Result<Json<IssuedToken>, ApiError> {
     let Some(device_id) = auth.device_id() else {
         return Err(ApiError::forbidden(
-            "device_token_required",
+            ErrorCode::DeviceTokenRequired,
             "only a device token can be renewed",
         ));
     };
@@ -168,7 +169,7 @@ pub async fn renew(
     state.cache.device_tokens.forget(&auth.claims.tid);
     if changed == 0 {
         return Err(ApiError::unauthorized(
-            "token_revoked",
+            ErrorCode::TokenRevoked,
             "this device token has just been renewed or revoked",
         ));
     }
@@ -206,7 +207,7 @@ async fn get_device(state: &AppState, device_id: &str) -> Result<DeviceRecord, A
         )
         .await?;
     rows.first().map(device_record).transpose()?.ok_or_else(|| {
-        ApiError::not_found("device_not_found", format!("no device with ID {device_id}"))
+        ApiError::not_found(ErrorCode::DeviceNotFound, format!("no device with ID {device_id}"))
     })
 }
 
@@ -281,7 +282,7 @@ pub async fn revoke_token(
         .query("SELECT token_id, device_id, issued_at, expires_at, revoked_at FROM device_tokens WHERE token_id = ?1", &[token_id.as_str().into()])
         .await?;
     let row = rows.first().ok_or_else(|| {
-        ApiError::not_found("token_not_found", format!("no device token with ID {token_id}"))
+        ApiError::not_found(ErrorCode::TokenNotFound, format!("no device token with ID {token_id}"))
     })?;
     Ok(Json(DeviceTokenRecord {
         token_id: row.text("token_id")?,

@@ -5,6 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use osdgate_model::api::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use super::ApiError;
@@ -31,7 +32,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|error| {
         ApiError::bad_request(
-            "invalid_json",
+            ErrorCode::InvalidJson,
             format!(
                 "the request body is not the expected JSON: {error} (line {}, column {})",
                 error.line(),
@@ -49,7 +50,7 @@ pub async fn read_body<S: Send + Sync>(
 ) -> Result<Bytes, ApiError> {
     if let Some(length) = request.headers().get(header::CONTENT_LENGTH) {
         let length = length.to_str().ok().and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| {
-            ApiError::bad_request("invalid_content_length", "Content-Length is not a number")
+            ApiError::bad_request(ErrorCode::InvalidContentLength, "Content-Length is not a number")
         })?;
         if length > limit as u64 {
             return Err(ApiError::too_large(limit as u64));
@@ -61,7 +62,7 @@ pub async fn read_body<S: Send + Sync>(
             ApiError::too_large(limit as u64)
         } else {
             ApiError::bad_request(
-                "body_unreadable",
+                ErrorCode::BodyUnreadable,
                 format!("the request body could not be read: {rejection}"),
             )
         }
@@ -141,7 +142,7 @@ pub fn check_id(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::unprocessable(
-            "invalid_id",
+            ErrorCode::InvalidId,
             format!("{field} must be 1–{max} characters of A-Z, a-z, 0-9, '-', '_' or '.'"),
         ))
     }
@@ -177,7 +178,7 @@ pub fn check_sha256(field: &str, value: &str) -> Result<String, ApiError> {
         Ok(value.to_ascii_lowercase())
     } else {
         Err(ApiError::unprocessable(
-            "invalid_sha256",
+            ErrorCode::InvalidSha256,
             format!("{field} must be a SHA-256 as 64 hexadecimal digits"),
         ))
     }

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use osdgate_model::api::ErrorCode;
 use osdgate_model::api::{AuthEvent, AuthEventPage, MediaRecord, RegisterMedia, Revoke};
 use serde::Deserialize;
 
@@ -35,7 +36,7 @@ async fn get_media_record(state: &AppState, media_id: &str) -> Result<MediaRecor
         )
         .await?;
     rows.first().map(media_record).transpose()?.ok_or_else(|| {
-        ApiError::not_found("media_not_found", format!("no boot medium with ID {media_id}"))
+        ApiError::not_found(ErrorCode::MediaNotFound, format!("no boot medium with ID {media_id}"))
     })
 }
 
@@ -50,13 +51,13 @@ pub async fn register(
     let now = state.clock.now_ms();
     if request.expires_at <= now {
         return Err(ApiError::unprocessable(
-            "invalid_expiry",
+            ErrorCode::InvalidExpiry,
             "expires_at must be in the future (milliseconds since the Unix epoch)",
         ));
     }
     if request.deployments.is_empty() {
         return Err(ApiError::unprocessable(
-            "no_deployments",
+            ErrorCode::NoDeployments,
             "deployments must name at least one deployment this medium may run",
         ));
     }
@@ -66,7 +67,7 @@ pub async fn register(
     let created_by = request.created_by.trim();
     if created_by.is_empty() || created_by.len() > 200 {
         return Err(ApiError::unprocessable(
-            "invalid_created_by",
+            ErrorCode::InvalidCreatedBy,
             "created_by must name the admin (1–200 characters)",
         ));
     }
@@ -82,7 +83,7 @@ pub async fn register(
             .collect();
         if !unknown.is_empty() {
             return Err(ApiError::unprocessable(
-                "unknown_deployment",
+                ErrorCode::UnknownDeployment,
                 format!(
                     "the published configuration has no deployment {}; publish it first or fix the ID",
                     unknown.join(", ")
@@ -91,7 +92,7 @@ pub async fn register(
         }
     } else {
         return Err(ApiError::conflict(
-            "no_configuration",
+            ErrorCode::NoConfiguration,
             "publish a configuration before registering media for its deployments",
         ));
     }
@@ -114,7 +115,7 @@ pub async fn register(
         .await?;
     if changed == 0 {
         return Err(ApiError::conflict(
-            "media_exists",
+            ErrorCode::MediaExists,
             format!(
                 "a boot medium with ID {} is already registered; choose a new ID",
                 request.media_id
@@ -205,7 +206,7 @@ pub fn parse_cursor(value: Option<&str>) -> Result<i64, ApiError> {
         None | Some("") => Ok(0),
         Some(value) => value.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_cursor",
+                ErrorCode::InvalidCursor,
                 "after must be a cursor returned by a previous page",
             )
         }),
@@ -216,6 +217,8 @@ pub fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     match limit {
         None => Ok(100),
         Some(limit @ 1..=500) => Ok(limit),
-        Some(_) => Err(ApiError::bad_request("invalid_limit", "limit must be between 1 and 500")),
+        Some(_) => {
+            Err(ApiError::bad_request(ErrorCode::InvalidLimit, "limit must be between 1 and 500"))
+        }
     }
 }

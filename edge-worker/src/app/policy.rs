@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
+use osdgate_model::api::ErrorCode;
 use osdgate_model::api::{
     ContentLocations, ContentReference, DeploymentPolicy, PolicyResponse, PolicyVariable,
 };
@@ -30,7 +31,10 @@ pub struct PolicyQuery {
 
 async fn view(state: &AppState) -> Result<(i64, std::sync::Arc<RelayView>), ApiError> {
     super::config::current_view_versioned(state).await?.ok_or_else(|| {
-        ApiError::not_found("no_configuration", "the relay has no published configuration yet")
+        ApiError::not_found(
+            ErrorCode::NoConfiguration,
+            "the relay has no published configuration yet",
+        )
     })
 }
 
@@ -98,7 +102,7 @@ pub async fn policy(
         Some(id) => {
             if !auth.may_read(id) {
                 return Err(ApiError::forbidden(
-                    "deployment_not_allowed",
+                    ErrorCode::DeploymentNotAllowed,
                     format!("this medium may not run deployment {id}"),
                 ));
             }
@@ -132,7 +136,7 @@ pub async fn policy(
     }
     if deployments.is_empty() {
         return Err(ApiError::forbidden(
-            "deployment_not_served",
+            ErrorCode::DeploymentNotServed,
             format!("no deployment is served to this medium: {}", refusals.join("; ")),
         ));
     }
@@ -152,7 +156,7 @@ fn check_content_allowed<'v>(
     });
     if !referenced {
         return Err(ApiError::forbidden(
-            "content_not_allowed",
+            ErrorCode::ContentNotAllowed,
             format!("content {content_id} is not referenced by any deployment this token may run"),
         ));
     }
@@ -198,18 +202,21 @@ pub async fn file(
     let content = check_content_allowed(&view, &auth, &content_id)?;
     if !view.distributed_here(content) {
         return Err(ApiError::forbidden(
-            "content_not_distributed",
+            ErrorCode::ContentNotDistributed,
             format!(
                 "content {content_id} is not distributed to this content-enabled gateway; distribute it and publish again"
             ),
         ));
     }
     let file = content.files.iter().find(|f| f.path == path).ok_or_else(|| {
-        ApiError::not_found("file_not_found", format!("content {content_id} has no file {path}"))
+        ApiError::not_found(
+            ErrorCode::FileNotFound,
+            format!("content {content_id} has no file {path}"),
+        )
     })?;
     let (record, key) = blob_record(&state, &file.sha256).await?.ok_or_else(|| {
         ApiError::not_found(
-            "content_not_uploaded",
+            ErrorCode::ContentNotUploaded,
             format!("{path} of content {content_id} has not been uploaded to the relay yet"),
         )
     })?;

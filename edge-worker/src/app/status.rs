@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use osdgate_model::api::ErrorCode;
 use osdgate_model::api::{StatusAccepted, StatusMessage, StatusPage, StatusPost, StepState};
 use serde::Deserialize;
 
@@ -43,28 +44,31 @@ pub async fn post(
     check_id("deployment_id", &message.deployment_id, 128)?;
     if !auth.may_read(&message.deployment_id) {
         return Err(ApiError::forbidden(
-            "deployment_not_allowed",
+            ErrorCode::DeploymentNotAllowed,
             format!("this token is not allowed to report on deployment {}", message.deployment_id),
         ));
     }
     if message.step.trim().is_empty() || message.step.len() > 512 {
         return Err(ApiError::unprocessable(
-            "invalid_step",
+            ErrorCode::InvalidStep,
             "step must name the task sequence step (1–512 characters)",
         ));
     }
     if message.progress.is_some_and(|p| p > 100) {
-        return Err(ApiError::unprocessable("invalid_progress", "progress is a percentage, 0–100"));
+        return Err(ApiError::unprocessable(
+            ErrorCode::InvalidProgress,
+            "progress is a percentage, 0–100",
+        ));
     }
     if message.error_code.as_ref().is_some_and(|c| c.len() > 64) {
         return Err(ApiError::unprocessable(
-            "invalid_error_code",
+            ErrorCode::InvalidErrorCode,
             "error_code is at most 64 characters, e.g. 0x80070002",
         ));
     }
     if message.log_excerpt.as_ref().is_some_and(|l| l.len() > LOG_EXCERPT_LIMIT) {
         return Err(ApiError::unprocessable(
-            "log_excerpt_too_long",
+            ErrorCode::LogExcerptTooLong,
             format!("log_excerpt is at most {LOG_EXCERPT_LIMIT} bytes; send the tail of the log"),
         ));
     }
@@ -117,7 +121,7 @@ pub async fn post(
         || row.opt_text("media_id").as_deref() != Some(auth.claims.media.as_str())
     {
         return Err(ApiError::conflict(
-            "message_id_conflict",
+            ErrorCode::MessageIdConflict,
             "another message with this message_id exists; use a new UUID per message",
         ));
     }

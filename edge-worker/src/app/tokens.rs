@@ -4,6 +4,7 @@
 //! checked against D1 on every use.
 
 use hmac::{Hmac, Mac};
+use osdgate_model::api::ErrorCode;
 use osdgate_model::api::SubjectKind;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -47,7 +48,7 @@ pub fn sign(key: &[u8], claims: &Claims) -> Result<String, ApiError> {
 
 fn invalid() -> ApiError {
     ApiError::unauthorized(
-        "token_invalid",
+        ErrorCode::TokenInvalid,
         "the bearer token is not a valid osdgate token; authenticate again",
     )
 }
@@ -64,7 +65,7 @@ pub fn verify(key: &[u8], token: &str, now: i64) -> Result<Claims, ApiError> {
     let claims: Claims = serde_json::from_slice(&json).map_err(|_| invalid())?;
     if claims.exp <= now {
         return Err(ApiError::unauthorized(
-            "token_expired",
+            ErrorCode::TokenExpired,
             "the bearer token has expired; authenticate again (media) or renew it (device)",
         ));
     }
@@ -96,15 +97,15 @@ mod tests {
     #[test]
     fn expired_wrong_key_and_tampered_tokens_are_refused() {
         let token = sign(b"key", &claims()).unwrap();
-        assert_eq!(verify(b"key", &token, 1000).unwrap_err().code, "token_expired");
-        assert_eq!(verify(b"other", &token, 1).unwrap_err().code, "token_invalid");
+        assert_eq!(verify(b"key", &token, 1000).unwrap_err().code, ErrorCode::TokenExpired);
+        assert_eq!(verify(b"other", &token, 1).unwrap_err().code, ErrorCode::TokenInvalid);
         let mut forged = claims();
         forged.deployments.push("d2".into());
         let forged_claims = sign(b"key", &forged).unwrap();
         let (_, original_tag) = token.rsplit_once('.').unwrap();
         let (forged_signed, _) = forged_claims.rsplit_once('.').unwrap();
         let spliced = format!("{forged_signed}.{original_tag}");
-        assert_eq!(verify(b"key", &spliced, 1).unwrap_err().code, "token_invalid");
-        assert_eq!(verify(b"key", "Bearer nonsense", 1).unwrap_err().code, "token_invalid");
+        assert_eq!(verify(b"key", &spliced, 1).unwrap_err().code, ErrorCode::TokenInvalid);
+        assert_eq!(verify(b"key", "Bearer nonsense", 1).unwrap_err().code, ErrorCode::TokenInvalid);
     }
 }

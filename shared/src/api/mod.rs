@@ -20,7 +20,7 @@ pub use content::{
     UploadSession,
 };
 pub use devices::{DeviceRecord, DeviceRegistered, DeviceTokenRecord, RegisterDevice};
-pub use error::ErrorBody;
+pub use error::{ErrorBody, ErrorCode, UnknownErrorCode};
 pub use health::{BindingKind, BindingStatus, Health};
 pub use media::{AuthEvent, AuthEventPage, MediaRecord, RegisterMedia, Revoke};
 pub use policy::{ContentFile, ContentReference, DeploymentPolicy, PolicyResponse, PolicyVariable};
