@@ -2,8 +2,7 @@
 //! place the relay reads the configuration model. Publishing goes document → `validate_at`
 //! (preflight, all findings) → plan → view.
 
-use osdgate_model::api::ErrorCode;
-use osdgate_model::api::{ContentFile, PolicyVariable, SourceKind};
+use osdgate_model::api::{ContentFile, ErrorCode, PolicyVariable, SourceKind};
 use osdgate_model::locate::{AddressRange, BoundaryGroupView, Source, Topology};
 use osdgate_model::model::{Boundary, Document, Plan, Timestamp};
 

@@ -12,9 +12,9 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use ed25519_dalek::{Signature, VerifyingKey};
-use osdgate_model::api::ErrorCode;
 use osdgate_model::api::{
-    Challenge, ChallengeRequest, IssuedToken, SubjectKind, TokenRequest, challenge_message,
+    Challenge, ChallengeRequest, ErrorCode, IssuedToken, SubjectKind, TokenRequest,
+    challenge_message,
 };
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;

@@ -11,8 +11,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use osdgate_model::api::ErrorCode;
-use osdgate_model::api::{BlobRecord, PartReceived, StartUpload, UploadSession};
+use osdgate_model::api::{BlobRecord, ErrorCode, PartReceived, StartUpload, UploadSession};
 use sha2::{Digest, Sha256};
 
 use super::extract::{ApiJson, RowExt, check_sha256, hex, read_body};

@@ -1,14 +1,15 @@
 //! Admin: publish the configuration (rejected with the preflight findings when it has errors),
 //! versioned with `ETag`/`If-Match`, with history and rollback.
 
-use osdgate_model::api::ErrorCode;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use osdgate_model::api::{ConfigHistory, ConfigVersion, Published, Rollback, config_etag};
+use osdgate_model::api::{
+    ConfigHistory, ConfigVersion, ErrorCode, Published, Rollback, config_etag,
+};
 use sha2::{Digest, Sha256};
 
 use super::auth::actor;

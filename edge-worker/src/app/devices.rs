@@ -4,10 +4,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use osdgate_model::api::ErrorCode;
 use osdgate_model::api::{
-    DeviceRecord, DeviceRegistered, DeviceTokenRecord, IssuedToken, RegisterDevice, Revoke,
-    SubjectKind,
+    DeviceRecord, DeviceRegistered, DeviceTokenRecord, ErrorCode, IssuedToken, RegisterDevice,
+    Revoke, SubjectKind,
 };
 
 use super::auth::{ClientAuth, issue, parse_deployments, parse_public_key, random_token};

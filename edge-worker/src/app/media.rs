@@ -3,8 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use osdgate_model::api::ErrorCode;
-use osdgate_model::api::{AuthEvent, AuthEventPage, MediaRecord, RegisterMedia, Revoke};
+use osdgate_model::api::{AuthEvent, AuthEventPage, ErrorCode, MediaRecord, RegisterMedia, Revoke};
 use serde::Deserialize;
 
 use super::auth::{actor, parse_deployments, parse_public_key};

@@ -8,9 +8,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
-use osdgate_model::api::ErrorCode;
 use osdgate_model::api::{
-    ContentLocations, ContentReference, DeploymentPolicy, PolicyResponse, PolicyVariable,
+    ContentLocations, ContentReference, DeploymentPolicy, ErrorCode, PolicyResponse, PolicyVariable,
 };
 use serde::Deserialize;
 

@@ -5,8 +5,9 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use osdgate_model::api::ErrorCode;
-use osdgate_model::api::{StatusAccepted, StatusMessage, StatusPage, StatusPost, StepState};
+use osdgate_model::api::{
+    ErrorCode, StatusAccepted, StatusMessage, StatusPage, StatusPost, StepState,
+};
 use serde::Deserialize;
 
 use super::auth::ClientAuth;

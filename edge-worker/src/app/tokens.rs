@@ -4,8 +4,7 @@
 //! checked against D1 on every use.
 
 use hmac::{Hmac, Mac};
-use osdgate_model::api::ErrorCode;
-use osdgate_model::api::SubjectKind;
+use osdgate_model::api::{ErrorCode, SubjectKind};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
