@@ -21,7 +21,7 @@ use crate::app::storage::{
     BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SqlValue, Statement, StorageError,
 };
 use crate::app::{
-    AppState, BlobStore, Clock, DEFAULT_CLIENT_CACHE_MS, Database, Entropy, Limits,
+    AppState, BlobStore, Clock, DEFAULT_CLIENT_CACHE_MS, Database, Entropy, Limits, Log,
     MAX_CLIENT_CACHE_MS, RelayConfig, Storage, router,
 };
 
@@ -277,6 +277,15 @@ impl Entropy for WebCrypto {
     }
 }
 
+/// The worker's console (`wrangler tail`, the dashboard's logs).
+struct ConsoleLog;
+
+impl Log for ConsoleLog {
+    fn error(&self, line: &str) {
+        worker::console_error!("{line}");
+    }
+}
+
 fn secret(env: &Env, name: &str) -> Option<String> {
     env.secret(name).ok().map(|s| s.to_string()).filter(|s| !s.is_empty())
 }
@@ -315,6 +324,7 @@ fn state(env: Env) -> worker::Result<AppState> {
         blobs: Arc::new(R2 { bucket: SendWrapper::new(bucket) }),
         clock: Arc::new(RuntimeClock),
         entropy: Arc::new(WebCrypto),
+        log: Arc::new(ConsoleLog),
         config: Arc::new(config),
         // One cache per isolate: the runtime reuses the isolate (and this static) across requests.
         cache: CLIENT_CACHE.with(Arc::clone),

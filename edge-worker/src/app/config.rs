@@ -312,7 +312,7 @@ pub async fn rollback(
     let rows = state
         .db
         .query(
-            "SELECT document, view FROM config_versions WHERE version = ?1",
+            "SELECT document FROM config_versions WHERE version = ?1",
             &[request.to_version.into()],
         )
         .await?;
@@ -328,21 +328,30 @@ pub async fn rollback(
             format!("version {} is already the current version", current.version),
         ));
     }
+    // The old version passed preflight when it was published, but the world moved on since
+    // (certificates and media expire, GATEWAY_ID may have changed, rules were added): it is
+    // checked again like any publish, and refused with the findings when it no longer passes.
+    let checked = super::adapter::check_document(
+        row.text("document")?.as_bytes(),
+        state.config.gateway_id.as_deref(),
+        state.clock.now_ms(),
+    )?;
+    let document =
+        serde_json::to_string(&checked.document).map_err(|e| ApiError::internal(e.to_string()))?;
+    let view =
+        serde_json::to_string(&checked.view).map_err(|e| ApiError::internal(e.to_string()))?;
     let comment =
         request.comment.or_else(|| Some(format!("rollback to version {}", request.to_version)));
     let version = insert_version(
         &state,
         current.version,
-        &row.text("document")?,
-        &row.text("view")?,
+        &document,
+        &view,
         &actor(&headers),
         comment,
         Some(request.to_version),
     )
     .await?;
     let etag = version.etag.clone();
-    Ok(with_etag(
-        &etag,
-        Json(Published { version, findings: serde_json::Value::Array(Vec::new()) }),
-    ))
+    Ok(with_etag(&etag, Json(Published { version, findings: checked.findings })))
 }

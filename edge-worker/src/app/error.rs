@@ -13,6 +13,17 @@ pub struct ApiError {
     pub findings: Option<serde_json::Value>,
     /// Seconds, for `Retry-After` on 429.
     pub retry_after: Option<u64>,
+    /// What really failed (storage and internal errors): logged under the request's ID by
+    /// [`super::answer`], never sent to the client, who gets `message` and the ID.
+    pub detail: Option<String>,
+}
+
+/// What a concealed error leaves on its response for [`super::answer`]: the detail to log, and the
+/// body to send again with the request's ID in it.
+#[derive(Debug, Clone)]
+pub(crate) struct Concealed {
+    pub body: ErrorBody,
+    pub detail: String,
 }
 
 impl std::fmt::Display for ApiError {
@@ -25,7 +36,14 @@ impl std::error::Error for ApiError {}
 
 impl ApiError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), findings: None, retry_after: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            findings: None,
+            retry_after: None,
+            detail: None,
+        }
     }
     pub fn not_found(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)
@@ -45,15 +63,28 @@ impl ApiError {
     pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
-    pub fn storage(message: impl Into<String>) -> Self {
-        Self::new(
+    /// The relay's storage failed. The client learns only that (and the request ID); `detail`
+    /// goes to the log.
+    pub fn storage(detail: impl Into<String>) -> Self {
+        let mut error = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::StorageUnavailable,
-            format!("storage is unavailable: {}", message.into()),
-        )
+            "the relay's storage did not answer; try again in a moment, and if it persists give \
+             the relay's administrator the request ID",
+        );
+        error.detail = Some(detail.into());
+        error
     }
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, message)
+    /// A failure inside the relay. The client learns only that (and the request ID); `detail`
+    /// goes to the log.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        let mut error = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "the relay failed to handle this request; give the relay's administrator the request ID",
+        );
+        error.detail = Some(detail.into());
+        error
     }
     pub fn too_large(limit: u64) -> Self {
         Self::new(
@@ -81,7 +112,11 @@ impl IntoResponse for ApiError {
             findings: self.findings,
             request_id: None,
         };
+        let concealed = self.detail.map(|detail| Concealed { body: body.clone(), detail });
         let mut response = (self.status, Json(body)).into_response();
+        if let Some(concealed) = concealed {
+            response.extensions_mut().insert(concealed);
+        }
         let headers = response.headers_mut();
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

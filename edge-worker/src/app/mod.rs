@@ -4,6 +4,7 @@
 //! take a [`auth::ClientAuth`] extractor. Both run before any body is read.
 
 pub mod adapter;
+mod answer;
 pub mod auth;
 pub mod blobs;
 pub mod cache;
@@ -29,8 +30,9 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, post, put};
 use osdgate_model::api::API_PREFIX;
 
+pub use answer::RequestId;
 pub use error::ApiError;
-pub use storage::{BlobStore, Clock, Database, Entropy, Storage};
+pub use storage::{BlobStore, Clock, Database, Entropy, Log, Storage};
 
 /// Authentication rate limits (attempts per minute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,8 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     pub clock: Arc<dyn Clock>,
     pub entropy: Arc<dyn Entropy>,
+    /// Where storage and internal errors are logged under their request ID.
+    pub log: Arc<dyn Log>,
     pub config: Arc<RelayConfig>,
     /// What client requests read on every call, shared by the requests of one isolate (or one
     /// test relay).
@@ -161,5 +165,6 @@ pub fn router(state: AppState) -> Router {
         // Each endpoint reads its body with its own limit (see `extract::read_body`).
         .layer(DefaultBodyLimit::disable())
         .layer(from_fn_with_state(state.clone(), cors::cors))
+        .layer(from_fn_with_state(state.clone(), answer::answer))
         .with_state(state)
 }

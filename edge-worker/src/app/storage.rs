@@ -209,3 +209,9 @@ pub trait Clock: Send + Sync + 'static {
 pub trait Entropy: Send + Sync + 'static {
     fn fill(&self, buffer: &mut [u8]) -> Result<(), StorageError>;
 }
+
+/// Where the relay writes what an admin needs and a client must not see (the worker's console,
+/// read with `wrangler tail` or in the dashboard's logs).
+pub trait Log: Send + Sync + 'static {
+    fn error(&self, line: &str);
+}

@@ -17,7 +17,7 @@ use osdgate_relay::app::storage::{
     BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SqlValue, Statement, StorageError,
 };
 use osdgate_relay::app::{
-    AppState, BlobStore, Clock, Database, Entropy, Limits, RelayConfig, Storage, router,
+    AppState, BlobStore, Clock, Database, Entropy, Limits, Log, RelayConfig, Storage, router,
 };
 use rusqlite::types::{ToSqlOutput, Value as SqliteValue, ValueRef};
 use tower::ServiceExt;
@@ -238,6 +238,20 @@ impl Entropy for CountingEntropy {
     }
 }
 
+/// The log, kept for assertions.
+#[derive(Default)]
+pub struct MemoryLog(pub Mutex<Vec<String>>);
+impl Log for MemoryLog {
+    fn error(&self, line: &str) {
+        self.0.lock().unwrap().push(line.to_owned());
+    }
+}
+impl MemoryLog {
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
 struct Probe;
 #[async_trait]
 impl Storage for Probe {
@@ -257,6 +271,7 @@ pub struct Relay {
     pub clock: Arc<TestClock>,
     pub db: Arc<Sqlite>,
     pub blobs: Arc<MemoryBlobs>,
+    pub log: Arc<MemoryLog>,
 }
 
 impl Relay {
@@ -268,6 +283,7 @@ impl Relay {
         let clock = Arc::new(TestClock(AtomicI64::new(START)));
         let db = Arc::new(Sqlite::migrated());
         let blobs = Arc::new(MemoryBlobs::default());
+        let log = Arc::new(MemoryLog::default());
         let mut config = RelayConfig {
             admin_token: Some(ADMIN_TOKEN.into()),
             token_key: Some(b"test-token-signing-key".to_vec()),
@@ -284,10 +300,11 @@ impl Relay {
             blobs: blobs.clone(),
             clock: clock.clone(),
             entropy: Arc::new(CountingEntropy(AtomicU64::new(0))),
+            log: log.clone(),
             config: Arc::new(config),
             cache: Arc::default(),
         };
-        Relay { state, clock, db, blobs }
+        Relay { state, clock, db, blobs, log }
     }
 
     pub fn advance(&self, ms: i64) {

@@ -32,3 +32,7 @@ pub const API_PREFIX: &str = "/api/v1";
 /// The header that carries the relay's SHA-256 of a content file, so the client verifies what it
 /// downloaded.
 pub const CONTENT_SHA256_HEADER: &str = "x-osdgate-sha256";
+
+/// The response header that carries the relay's ID of the request. Storage and internal errors
+/// also name it in their body (`request_id`); the relay logged the detail under it.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
