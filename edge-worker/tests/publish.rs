@@ -4,11 +4,10 @@
 
 mod support;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use osdgate_model::model::Document;
 use serde_json::{Value, json};
-use support::{ADMIN_TOKEN, Relay};
+use support::Relay;
 
 /// The model's correct example for boot media over a gateway, as JSON, with a device variable.
 fn example() -> Value {
@@ -27,25 +26,24 @@ fn broken() -> Value {
 }
 
 async fn publish(relay: &Relay, document: &Value, if_match: Option<&str>) -> support::Reply {
-    let mut builder = Request::put("/api/v1/admin/config")
-        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+    let mut call = relay
+        .call("PUT", "/api/v1/admin/config")
+        .admin()
         .header("x-osdgate-actor", "bob@example.com")
         .header("x-osdgate-comment", "first cut");
     if let Some(tag) = if_match {
-        builder = builder.header("if-match", tag);
+        call = call.header("if-match", tag);
     }
-    relay.send(builder.body(Body::from(document.to_string())).unwrap()).await
+    call.json(document).send().await
 }
 
 async fn rollback(relay: &Relay, to_version: i64, if_match: &str) -> support::Reply {
     relay
-        .send(
-            Request::post("/api/v1/admin/config/rollback")
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .header("if-match", if_match)
-                .body(Body::from(json!({"to_version": to_version}).to_string()))
-                .unwrap(),
-        )
+        .call("POST", "/api/v1/admin/config/rollback")
+        .admin()
+        .header("if-match", if_match)
+        .json(&json!({"to_version": to_version}))
+        .send()
         .await
 }
 
@@ -66,12 +64,11 @@ async fn publish_rejects_documents_with_preflight_errors_with_every_finding() {
     let nothing = relay.admin("GET", "/api/v1/admin/config", None).await;
     assert_eq!(nothing.code(), "no_configuration");
     let garbage = relay
-        .send(
-            Request::put("/api/v1/admin/config")
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .body(Body::from("{\"schema\": 1"))
-                .unwrap(),
-        )
+        .call("PUT", "/api/v1/admin/config")
+        .admin()
+        .header("content-type", "application/json")
+        .body("{\"schema\": 1")
+        .send()
         .await;
     assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
     assert_eq!(garbage.code(), "invalid_document");
@@ -92,13 +89,10 @@ async fn publish_is_versioned_with_etags_history_and_rollback() {
     assert_eq!(current.header("etag"), Some(etag1.as_str()));
     assert_eq!(current.json["deployments"][0]["id"], "ABC20001");
     let unchanged = relay
-        .send(
-            Request::get("/api/v1/admin/config")
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .header("if-none-match", &etag1)
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .call("GET", "/api/v1/admin/config")
+        .admin()
+        .header("if-none-match", &etag1)
+        .send()
         .await;
     assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
 
@@ -195,13 +189,11 @@ async fn policy_and_locations_come_from_the_published_plan() {
     );
 
     let locate = |ip: &'static str, content: &'static str| {
-        relay.send(
-            Request::get(format!("/api/v1/content/{content}/locations"))
-                .header("authorization", format!("Bearer {token}"))
-                .header("cf-connecting-ip", ip)
-                .body(Body::empty())
-                .unwrap(),
-        )
+        relay
+            .call("GET", &format!("/api/v1/content/{content}/locations"))
+            .bearer(&token)
+            .from(ip)
+            .send()
     };
     let hq = locate("10.20.1.2", "ABC00010").await;
     assert_eq!(hq.json["boundary_groups"], json!(["bg-hq"]));

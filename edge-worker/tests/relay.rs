@@ -3,8 +3,7 @@
 
 mod support;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use ed25519_dalek::Signer;
 use http_body_util::BodyExt;
 use osdgate_model::api::ContentFile;
@@ -54,14 +53,8 @@ async fn admin_routes_refuse_missing_malformed_and_wrong_credentials() {
     let wrong = relay.client("GET", "/api/v1/admin/media", "not-the-token", None).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(!wrong.text().contains(ADMIN_TOKEN));
-    let basic = relay
-        .send(
-            Request::get("/api/v1/admin/media")
-                .header("authorization", "Basic abc")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let basic =
+        relay.call("GET", "/api/v1/admin/media").header("authorization", "Basic abc").send().await;
     assert_eq!(basic.status, StatusCode::UNAUTHORIZED);
     let ok = relay.admin("GET", "/api/v1/admin/media", None).await;
     assert_eq!(ok.status, StatusCode::OK);
@@ -72,14 +65,14 @@ async fn admin_routes_refuse_missing_malformed_and_wrong_credentials() {
 async fn credentials_are_checked_before_the_body_is_read() {
     let relay = Relay::new();
     // 50 MiB declared, no credential: refused as unauthorized, not as too large or unreadable.
-    let request = Request::put(format!("/api/v1/admin/blobs/{}", "a".repeat(64)))
-        .header("content-length", (50u64 << 20).to_string())
-        .body(Body::from("short"))
-        .unwrap();
-    let reply = relay.send(request).await;
+    let reply = relay
+        .call("PUT", &format!("/api/v1/admin/blobs/{}", "a".repeat(64)))
+        .header("content-length", &(50u64 << 20).to_string())
+        .body("short")
+        .send()
+        .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    let request = Request::post("/api/v1/status").body(Body::from("{not json")).unwrap();
-    let reply = relay.send(request).await;
+    let reply = relay.call("POST", "/api/v1/status").body("{not json").send().await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -99,12 +92,11 @@ async fn bodies_over_the_limit_and_bad_json_get_stable_codes() {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.code(), "payload_too_large");
     let reply = relay
-        .send(
-            Request::post("/api/v1/admin/media")
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .body(Body::from("{\"media_id\": 5"))
-                .unwrap(),
-        )
+        .call("POST", "/api/v1/admin/media")
+        .admin()
+        .header("content-type", "application/json")
+        .body("{\"media_id\": 5")
+        .send()
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.code(), "invalid_json");
@@ -248,7 +240,7 @@ async fn wrong_signatures_expired_and_foreign_nonces_are_refused_and_recorded() 
             "nonce_expired"
         ]
     );
-    assert_eq!(events.json["events"][0]["address"], "203.0.113.7");
+    assert_eq!(events.json["events"][0]["address"], support::CLIENT_ADDRESS);
     let next = events.json["next_cursor"].as_str().unwrap();
     let page = relay.admin("GET", &format!("/api/v1/admin/auth-events?after={next}"), None).await;
     assert_eq!(page.json["events"], json!([]));
@@ -480,13 +472,10 @@ async fn content_location_follows_the_clients_boundary_group() {
         let relay = &relay;
         async move {
             relay
-                .send(
-                    Request::get(format!("/api/v1/content/{content}/locations"))
-                        .header("authorization", format!("Bearer {token}"))
-                        .header("cf-connecting-ip", ip)
-                        .body(Body::empty())
-                        .unwrap(),
-                )
+                .call("GET", &format!("/api/v1/content/{content}/locations"))
+                .bearer(&token)
+                .from(ip)
+                .send()
                 .await
         }
     };
@@ -531,12 +520,7 @@ async fn single_upload_is_hash_checked_and_served_with_ranges_and_etags() {
     assert_eq!(not_yet.code(), "content_not_uploaded");
 
     let upload = |body: Vec<u8>, sha: String| {
-        relay.send(
-            Request::put(format!("/api/v1/admin/blobs/{sha}"))
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .body(Body::from(body))
-                .unwrap(),
-        )
+        relay.call("PUT", &format!("/api/v1/admin/blobs/{sha}")).admin().body(body).send()
     };
     let mut corrupted = bytes.clone();
     corrupted[5] ^= 1;
@@ -564,14 +548,11 @@ async fn single_upload_is_hash_checked_and_served_with_ranges_and_etags() {
     assert_eq!(full.header("content-length"), Some("100000"));
 
     let get = |headers: Vec<(&'static str, String)>, method: &'static str| {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {token}"));
+        let mut call = relay.call(method, path).bearer(&token);
         for (name, value) in headers {
-            builder = builder.header(name, value);
+            call = call.header(name, &value);
         }
-        relay.send(builder.body(Body::empty()).unwrap())
+        call.send()
     };
     let middle = get(vec![("range", "bytes=50000-".into())], "GET").await;
     assert_eq!(middle.status, StatusCode::PARTIAL_CONTENT);
@@ -638,12 +619,11 @@ async fn multipart_upload_becomes_visible_only_when_complete_and_verified() {
     assert_eq!(started.json["part_count"], 3);
     let upload_id = started.json["upload_id"].as_str().unwrap().to_owned();
     let put_part = |n: usize, body: Vec<u8>| {
-        relay.send(
-            Request::put(format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/parts/{n}"))
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .body(Body::from(body))
-                .unwrap(),
-        )
+        relay
+            .call("PUT", &format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/parts/{n}"))
+            .admin()
+            .body(body)
+            .send()
     };
     let complete_path = format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/complete");
     let complete = || relay.admin("POST", &complete_path, None);
@@ -667,13 +647,10 @@ async fn multipart_upload_becomes_visible_only_when_complete_and_verified() {
     let done = complete().await;
     assert_eq!(done.status, StatusCode::CREATED, "{}", done.text());
     let range = relay
-        .send(
-            Request::get("/api/v1/content/PKG1/files/big.wim")
-                .header("authorization", format!("Bearer {token}"))
-                .header("range", format!("bytes={}-", part + 7))
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .call("GET", "/api/v1/content/PKG1/files/big.wim")
+        .bearer(&token)
+        .header("range", &format!("bytes={}-", part + 7))
+        .send()
         .await;
     assert_eq!(range.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(&range.bytes[..], &bytes[part + 7..]);
@@ -704,12 +681,10 @@ async fn downloads_hand_the_runtimes_stream_to_the_response_untouched() {
     let upload_id = started.json["upload_id"].as_str().unwrap().to_owned();
     for (n, chunk) in [(1, &bytes[..part]), (2, &bytes[part..])] {
         let put = relay
-            .send(
-                Request::put(format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/parts/{n}"))
-                    .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                    .body(Body::from(chunk.to_vec()))
-                    .unwrap(),
-            )
+            .call("PUT", &format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/parts/{n}"))
+            .admin()
+            .body(chunk.to_vec())
+            .send()
             .await;
         assert_eq!(put.status, StatusCode::OK, "{}", put.text());
     }
@@ -724,11 +699,11 @@ async fn downloads_hand_the_runtimes_stream_to_the_response_untouched() {
     );
 
     let ranged = || {
-        Request::get("/api/v1/content/PKG1/files/big.wim")
-            .header("authorization", format!("Bearer {token}"))
+        relay
+            .call("GET", "/api/v1/content/PKG1/files/big.wim")
+            .bearer(&token)
             .header("range", "bytes=100-")
-            .body(Body::empty())
-            .unwrap()
+            .build()
     };
     let raw = router(relay.state.clone()).oneshot(ranged()).await.unwrap();
     assert_eq!(raw.status(), StatusCode::PARTIAL_CONTENT);
@@ -738,14 +713,7 @@ async fn downloads_hand_the_runtimes_stream_to_the_response_untouched() {
     assert!(own.is_empty(), "no bytes pass through the relay's own body");
     let read = relay.send(ranged()).await;
     assert_eq!(&read.bytes[..], &bytes[100..]);
-    let head = relay
-        .send(
-            Request::head("/api/v1/content/PKG1/files/big.wim")
-                .header("authorization", format!("Bearer {token}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let head = relay.call("HEAD", "/api/v1/content/PKG1/files/big.wim").bearer(&token).send().await;
     assert_eq!(head.status, StatusCode::OK);
     assert!(head.bytes.is_empty());
 }
@@ -760,12 +728,10 @@ async fn multipart_upload_with_wrong_bytes_is_deleted_and_abort_forgets_it() {
         .await;
     let upload_id = started.json["upload_id"].as_str().unwrap().to_owned();
     let reply = relay
-        .send(
-            Request::put(format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/parts/1"))
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .body(Body::from(bytes))
-                .unwrap(),
-        )
+        .call("PUT", &format!("/api/v1/admin/blobs/{sha}/uploads/{upload_id}/parts/1"))
+        .admin()
+        .body(bytes)
+        .send()
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     let done = relay

@@ -174,7 +174,7 @@ pub async fn start_upload(
             format!("the blob {sha256} is already stored and complete"),
         ));
     }
-    let upload_id = super::auth::random_token(&state, 16)?;
+    let upload_id = super::credentials::random_token(&state, 16)?;
     let key = format!("uploads/{sha256}/{upload_id}");
     let store_upload_id = state.blobs.create_multipart(&key).await?;
     state

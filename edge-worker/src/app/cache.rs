@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use osdgate_model::api::BlobRecord;
 
-use super::auth::MediaAuthRow;
+use super::credentials::{DeviceTokenState, MediaAuthRow};
 use super::view::RelayView;
 
 /// Entries per map before the map is cleared: bounds an isolate's memory whatever the traffic.
@@ -33,17 +33,6 @@ pub struct ClientCache {
     /// Device token states by token ID.
     pub device_tokens: Revocable<DeviceTokenState>,
     blobs: Mutex<HashMap<String, (BlobRecord, String)>>,
-}
-
-/// What checking a device token reads from D1: its device's and its own revocation, and the
-/// device's identity (fixed at registration), which selects device-specific policy variables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceTokenState {
-    pub device_id: String,
-    pub device_revoked: bool,
-    pub token_revoked: bool,
-    pub smbios_guid: Option<String>,
-    pub mac: Option<String>,
 }
 
 /// How long past its time a stale entry still serves the requests that arrive while the first

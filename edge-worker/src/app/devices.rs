@@ -9,7 +9,8 @@ use osdgate_model::api::{
     Revoke, SubjectKind,
 };
 
-use super::auth::{ClientAuth, issue, parse_deployments, parse_public_key, random_token};
+use super::auth::ClientAuth;
+use super::credentials::{issue, parse_deployments, parse_public_key, random_token};
 use super::extract::{ApiJson, RowExt, encode_base64url};
 use super::storage::{Row, Statement};
 use super::{ApiError, AppState};

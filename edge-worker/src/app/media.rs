@@ -6,7 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use osdgate_model::api::{AuthEvent, AuthEventPage, ErrorCode, MediaRecord, RegisterMedia, Revoke};
 use serde::Deserialize;
 
-use super::auth::{actor, parse_deployments, parse_public_key};
+use super::auth::actor;
+use super::credentials::{parse_deployments, parse_public_key};
 use super::extract::{ApiJson, RowExt, check_id, encode_base64url};
 use super::storage::Row;
 use super::{ApiError, AppState};

@@ -10,6 +10,7 @@ pub mod blobs;
 pub mod cache;
 pub mod config;
 mod cors;
+pub mod credentials;
 pub mod devices;
 mod error;
 pub mod extract;
@@ -149,8 +150,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::get_health))
         .route("/noop", get(noop))
         .route("/openapi.json", get(openapi::serve))
-        .route("/auth/challenge", post(auth::challenge))
-        .route("/auth/token", post(auth::token))
+        .route("/auth/challenge", post(auth::challenge::challenge))
+        .route("/auth/token", post(auth::challenge::token))
         .route("/policy", get(policy::policy))
         .route("/content/{content_id}/locations", get(policy::locations))
         .route("/content/{content_id}/files/{*path}", get(policy::file))

@@ -24,6 +24,8 @@ use tower::ServiceExt;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 pub const START: i64 = 1_800_000_000_000;
+/// The `CF-Connecting-IP` of [`Relay::anonymous`] requests.
+pub const CLIENT_ADDRESS: &str = "203.0.113.7";
 
 pub struct Sqlite {
     connection: Mutex<rusqlite::Connection>,
@@ -320,21 +322,21 @@ impl Relay {
         Reply::read(response).await
     }
 
-    pub async fn admin(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> Reply {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {ADMIN_TOKEN}"));
-        let body = match body {
-            Some(json) => {
-                builder = builder.header("content-type", "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(builder.body(body).unwrap()).await
+    /// The one way tests build a request: `relay.call("GET", path).bearer(token).send().await`.
+    pub fn call(&self, method: &str, path: &str) -> Call<'_> {
+        Call {
+            relay: self,
+            builder: Request::builder().method(method).uri(path),
+            body: Body::empty(),
+        }
     }
 
+    /// A request with the admin credential and an optional JSON body.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> Reply {
+        self.call(method, path).admin().json_opt(body).send().await
+    }
+
+    /// A request with a client (media or device) token and an optional JSON body.
     pub async fn client(
         &self,
         method: &str,
@@ -342,36 +344,17 @@ impl Relay {
         token: &str,
         body: Option<serde_json::Value>,
     ) -> Reply {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {token}"));
-        let body = match body {
-            Some(json) => {
-                builder = builder.header("content-type", "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(builder.body(body).unwrap()).await
+        self.call(method, path).bearer(token).json_opt(body).send().await
     }
 
+    /// A request without credentials from the test's client address, with an optional JSON body.
     pub async fn anonymous(
         &self,
         method: &str,
         path: &str,
         body: Option<serde_json::Value>,
     ) -> Reply {
-        let body = body.map_or(Body::empty(), |json| Body::from(json.to_string()));
-        self.send(
-            Request::builder()
-                .method(method)
-                .uri(path)
-                .header("cf-connecting-ip", "203.0.113.7")
-                .body(body)
-                .unwrap(),
-        )
-        .await
+        self.call(method, path).from(CLIENT_ADDRESS).json_opt(body).send().await
     }
 
     /// Register a medium for `deployments` with a deterministic key; returns the key.
@@ -419,6 +402,63 @@ impl Relay {
         let reply = self.authenticate("media", media_id, key).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         reply.json["token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A request being built: credentials, headers, body; [`Call::send`] runs it through the router.
+pub struct Call<'r> {
+    relay: &'r Relay,
+    builder: axum::http::request::Builder,
+    body: Body,
+}
+
+impl Call<'_> {
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// The admin credential.
+    pub fn admin(self) -> Self {
+        self.bearer(ADMIN_TOKEN)
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    /// The client's address as Cloudflare reports it (`CF-Connecting-IP`).
+    pub fn from(self, address: &str) -> Self {
+        self.header("cf-connecting-ip", address)
+    }
+
+    /// A JSON body with its `Content-Type`.
+    pub fn json(self, value: &serde_json::Value) -> Self {
+        self.header("content-type", "application/json").body(value.to_string())
+    }
+
+    fn json_opt(self, value: Option<serde_json::Value>) -> Self {
+        match value {
+            Some(value) => self.json(&value),
+            None => self,
+        }
+    }
+
+    /// Raw body bytes, no `Content-Type` added.
+    pub fn body(mut self, body: impl Into<Body>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// The request as built (for tests that drive the router themselves).
+    pub fn build(self) -> Request<Body> {
+        self.builder.body(self.body).expect("a valid test request")
+    }
+
+    pub async fn send(self) -> Reply {
+        let relay = self.relay;
+        relay.send(self.build()).await
     }
 }
 

@@ -1,0 +1,84 @@
+//! Client credentials on client routes: a media or device token, checked against its medium's or
+//! device's current state (from the per-isolate cache, else D1).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use osdgate_model::api::{ErrorCode, SubjectKind};
+
+use super::bearer;
+use crate::app::credentials::{DeviceTokenState, load_device_token, load_media, token_key};
+use crate::app::tokens::{self, Claims};
+use crate::app::{ApiError, AppState};
+
+/// A client authenticated by a media or device token, still valid (not expired, not revoked).
+#[derive(Debug, Clone)]
+pub struct ClientAuth {
+    pub claims: Claims,
+    /// For a device token: the device's state and identity as checked.
+    pub device: Option<DeviceTokenState>,
+}
+
+impl ClientAuth {
+    pub fn may_read(&self, deployment_id: &str) -> bool {
+        self.claims.deployments.iter().any(|d| d == deployment_id)
+    }
+    pub fn device_id(&self) -> Option<&str> {
+        (self.claims.kind == SubjectKind::Device).then_some(self.claims.sub.as_str())
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers)?;
+        let now = state.clock.now_ms();
+        let claims = tokens::verify(token_key(state)?, token, now)?;
+        match claims.kind {
+            SubjectKind::Media => {
+                let ttl = state.config.client_cache_ms;
+                let media = match state.cache.media.get(&claims.sub, now, ttl) {
+                    Some(media) => media,
+                    None => {
+                        let media = load_media(state, &claims.sub).await.inspect_err(|_| {
+                            state.cache.media.forget(&claims.sub);
+                        })?;
+                        state.cache.media.keep(&claims.sub, now, media.clone());
+                        media
+                    }
+                };
+                media.usable(now)?;
+            }
+            SubjectKind::Device => {
+                let ttl = state.config.client_cache_ms;
+                let device = match state.cache.device_tokens.get(&claims.tid, now, ttl) {
+                    Some(device) => device,
+                    None => {
+                        let device = load_device_token(state, &claims.tid, &claims.sub)
+                            .await
+                            .inspect_err(|_| state.cache.device_tokens.forget(&claims.tid))?;
+                        state.cache.device_tokens.keep(&claims.tid, now, device.clone());
+                        device
+                    }
+                };
+                if device.device_revoked {
+                    return Err(ApiError::unauthorized(
+                        ErrorCode::DeviceRevoked,
+                        "this device has been revoked by an admin",
+                    ));
+                }
+                if device.token_revoked {
+                    return Err(ApiError::unauthorized(
+                        ErrorCode::TokenRevoked,
+                        "this device token has been revoked; authenticate with the device key again",
+                    ));
+                }
+                return Ok(ClientAuth { claims, device: Some(device) });
+            }
+        }
+        Ok(ClientAuth { claims, device: None })
+    }
+}
