@@ -16,7 +16,7 @@ pub struct Media {
     pub name: String,
     /// USB flash drive or ISO (CD/DVD set).
     pub format: MediaFormat,
-    /// Media Management page: site-based or dynamic/internet-based.
+    /// Media Management page: site-based (seed 000: internet-based) or dynamic.
     pub management: MediaManagement,
     /// Security page: the media password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,7 +33,8 @@ pub struct Media {
     pub management_points: Vec<ManagementPoint>,
     /// Security page: the certificate the media use to talk to the site.
     pub certificate: MediaCertificate,
-    /// SHA-1 thumbprints of additional roots to embed in the media.
+    /// SHA-1 thumbprints of additional roots for the media to import at boot (they count for
+    /// Windows PE only once [`MEDIA_IMPORT_TRUSTED_ROOTS_AT_BOOT`] is on).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trusted_roots: Vec<String>,
     /// Customization page: a prestart command.
@@ -59,9 +60,25 @@ pub enum MediaManagement {
     SiteBased,
     /// "Dynamic media": the media ask any management point for the one to use.
     Dynamic,
-    /// "Internet-based media": the name technical preview 2003 used (seed 000).
+    /// "Internet-based media": the name technical preview 2003 used (seed 000 and its German and
+    /// Dutch translations) for the option seed 002 calls "Site-based media". Accepted as the same
+    /// option (`OSDG-MEDIA-008` notes the name).
     InternetBased,
 }
+
+impl MediaManagement {
+    /// Whether the media are site-based, under either of the option's names.
+    pub fn is_site_based(self) -> bool {
+        matches!(self, MediaManagement::SiteBased | MediaManagement::InternetBased)
+    }
+}
+
+/// Whether osdgate media import the roots they list ([`Media::trusted_roots`]) into Windows PE's
+/// certificate store when they boot. Not yet: no media launcher imports them, so a root counts as
+/// "in the boot image" (`OSDG-CERT-002`, seed 002 "Add a trusted root certificate to a boot
+/// image") only when the boot image itself embeds it. The media launcher switches this on when it
+/// imports the listed roots at boot.
+pub const MEDIA_IMPORT_TRUSTED_ROOTS_AT_BOOT: bool = false;
 
 /// A management point the media contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -14,6 +14,14 @@ pub struct Site {
     pub version: SiteVersion,
     /// How the management point accepts client connections (management point properties).
     pub management_point_connection: ManagementPointConnection,
+    /// The host name of the organisation's own ConfigMgr cloud management gateway, such as
+    /// `contoso-cmg.cloudapp.net`, when it has one. After the task sequence, the ConfigMgr client
+    /// that "Setup Windows and ConfigMgr" installs reaches the site through `CCMHOSTNAME` (seed
+    /// 002, "Install a Windows imaging task sequence from Software Center"), and that is this
+    /// gateway: osdgate's relay serves boot media, policy and content, not the ConfigMgr client
+    /// protocol (`CCM_Proxy_MutualAuth`), so `CCMHOSTNAME` never names a relay (`OSDG-TS-005`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_management_gateway: Option<String>,
 }
 
 /// A ConfigMgr current-branch version, ordered by release.

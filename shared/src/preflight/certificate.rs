@@ -9,7 +9,10 @@ use super::rules::{
     PKI_ROOT_MISSING, PKI_ROOT_NOT_IN_BOOT_IMAGE, ROOT_EXPIRED, ROOT_EXPIRES_BEFORE_MEDIA,
     THUMBPRINT_FORMAT,
 };
-use crate::model::{CertificateKind, ManagementPoint, MediaCertificate, Scenario};
+use crate::model::{
+    CertificateKind, MEDIA_IMPORT_TRUSTED_ROOTS_AT_BOOT, ManagementPoint, MediaCertificate,
+    Scenario,
+};
 
 fn normalize(thumbprint: &str) -> String {
     thumbprint
@@ -94,24 +97,37 @@ pub(super) fn check(cx: &mut Context<'_>) {
         }
         for image_id in images {
             let Some((image_index, image)) = cx.boot_image(image_id) else { continue };
-            let embedded: BTreeSet<String> = image
-                .trusted_roots
+            // Roots listed on media count only once media import them at boot; until then only
+            // the boot image's own roots reach Windows PE.
+            let media_roots = media_using
                 .iter()
-                .chain(
-                    media_using
-                        .iter()
-                        .filter(|(_, m)| m.boot_image_id.as_deref() == Some(image_id))
-                        .flat_map(|(_, m)| m.trusted_roots.iter()),
-                )
-                .map(|t| normalize(t))
-                .collect();
+                .filter(|(_, m)| m.boot_image_id.as_deref() == Some(image_id))
+                .flat_map(|(_, m)| m.trusted_roots.iter().map(move |root| (m.id.as_str(), root)));
+            let mut embedded: BTreeSet<String> =
+                image.trusted_roots.iter().map(|t| normalize(t)).collect();
+            let mut listed_on_media: Vec<&str> = Vec::new();
+            for (media_id, root) in media_roots {
+                if MEDIA_IMPORT_TRUSTED_ROOTS_AT_BOOT {
+                    embedded.insert(normalize(root));
+                } else if roots.iter().any(|r| normalize(&r.thumbprint) == normalize(root)) {
+                    listed_on_media.push(media_id);
+                }
+            }
             if !roots.iter().any(|root| embedded.contains(&normalize(&root.thumbprint))) {
                 let wanted: Vec<&str> = roots.iter().map(|r| r.thumbprint.as_str()).collect();
+                let on_media = if listed_on_media.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; media `{}` list it, but media do not import roots at boot yet",
+                        listed_on_media.join("`, `")
+                    )
+                };
                 findings.push((
                     &PKI_ROOT_NOT_IN_BOOT_IMAGE,
                     format!("boot_images[{image_index}].trusted_roots"),
                     format!(
-                        "boot image `{}` does not embed the trusted root of gateway `{}` ({}), so Windows PE will not trust the gateway's certificate",
+                        "boot image `{}` does not embed the trusted root of gateway `{}` ({}), so Windows PE will not trust the gateway's certificate{on_media}",
                         image.id,
                         gateway.id,
                         wanted.join(", ")

@@ -78,7 +78,7 @@ pub(super) fn check(cx: &mut Context<'_>) {
                     &RUN_ANOTHER_PROGRAM_FIRST,
                     path("run_another_program_first"),
                     format!(
-                        "deployment `{id}` runs program `{}` of package `{}` first; that uses the package's UNC path, which clients on a gateway cannot reach",
+                        "deployment `{id}` runs program `{}` of package `{}` first, but over a gateway that setting does not apply: the program needs the package's UNC path, which clients on a gateway cannot reach, so it does not run",
                         program.program, program.package_id
                     ),
                 ));

@@ -2,8 +2,8 @@
 
 use super::Context;
 use super::rules::{
-    MEDIA_CERTIFICATE, MEDIA_EXPIRED, MEDIA_NOT_SITE_BASED, MEDIA_WITHOUT_BOOT_IMAGE,
-    MEDIA_WITHOUT_GATEWAY, NO_GATEWAY_MEDIA, WEAK_MEDIA_PASSWORD,
+    INTERNET_BASED_MEDIA, MEDIA_CERTIFICATE, MEDIA_EXPIRED, MEDIA_NOT_SITE_BASED,
+    MEDIA_WITHOUT_BOOT_IMAGE, MEDIA_WITHOUT_GATEWAY, NO_GATEWAY_MEDIA, WEAK_MEDIA_PASSWORD,
 };
 use crate::model::{
     HashAlgorithm, KeyProvider, ManagementPoint, Media, MediaCertificate, MediaManagement, Scenario,
@@ -58,16 +58,24 @@ pub(super) fn check(cx: &mut Context<'_>) {
         }
     }
     for (i, media) in doc.media.iter().enumerate() {
+        let path = |field: &str| format!("media[{i}].{field}");
+        let id = &media.id;
+        if media.management == MediaManagement::InternetBased {
+            // The same option under the name seed 000 used: a note, never an error.
+            findings.push((
+                &INTERNET_BASED_MEDIA,
+                path("management"),
+                format!("media `{id}` say \"Internet-based media\", seed 000's name for what seed 002 calls \"Site-based media\"; osdgate treats them as site-based"),
+            ));
+        }
         if !uses_gateway(media) {
             continue;
         }
-        let path = |field: &str| format!("media[{i}].{field}");
-        let id = &media.id;
-        if media.management != MediaManagement::SiteBased {
+        if !media.management.is_site_based() {
             findings.push((
                 &MEDIA_NOT_SITE_BASED,
                 path("management"),
-                format!("media `{id}` use a gateway but are not site-based media"),
+                format!("media `{id}` use a gateway but are dynamic media, not site-based media"),
             ));
         }
         match media.password.as_deref() {

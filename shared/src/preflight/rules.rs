@@ -43,26 +43,31 @@ const S000_PREREQUISITES: SeedSection = SeedSection {
     file: SEED_000,
     section: "Deploy an OS over CMG using boot media > Prerequisites for boot media via CMG",
 };
+pub(super) const S000_INTRO: SeedSection =
+    SeedSection { file: SEED_000, section: "Deploy an OS over CMG using boot media" };
+const S000_TRY_IT_OUT: SeedSection =
+    SeedSection { file: SEED_000, section: "Deploy an OS over CMG using boot media > Try it out!" };
 const S001_DEPLOYMENT_SETTINGS: SeedSection =
     SeedSection { file: SEED_001, section: "Configure deployment settings" };
-const S001_CLOUD_CONTENT: SeedSection =
-    SeedSection { file: SEED_001, section: "Support for cloud-based content > Prerequisites" };
-const S002_HIGH_RISK: SeedSection = SeedSection {
-    file: SEED_002,
-    section: "Deploy a task sequence over the internet (high-risk deployment warning)",
-};
+pub(super) const S001_CLOUD_CONTENT_INTRO: SeedSection =
+    SeedSection { file: SEED_001, section: "Support for cloud-based content" };
+/// The warning about high-risk deployments stands under the article's title, before any section.
+const S002_HIGH_RISK: SeedSection =
+    SeedSection { file: SEED_002, section: "Deploy a task sequence over the internet" };
 const S002_ALLOW_INTERNET: SeedSection =
     SeedSection { file: SEED_002, section: "Allow task sequence to run on internet" };
 const S002_SOFTWARE_CENTER: SeedSection = SeedSection {
     file: SEED_002,
     section: "Allow task sequence to run on internet > Install a Windows imaging task sequence from Software Center",
 };
-const S002_MEDIA_VERSIONS: SeedSection = SeedSection {
+pub(super) const S002_MEDIA_VERSIONS: SeedSection = SeedSection {
     file: SEED_002,
     section: "Allow task sequence to run on internet > Use bootable media to install a Windows imaging task sequence",
 };
 const S002_IN_PLACE_UPGRADE: SeedSection =
     SeedSection { file: SEED_002, section: "Deploy Windows in-place upgrade via CMG" };
+pub(super) const S002_CLOUD_CONTENT_INTRO: SeedSection =
+    SeedSection { file: SEED_002, section: "Bootable media support for cloud-based content" };
 const S002_CLOUD_CONTENT: SeedSection = SeedSection {
     file: SEED_002,
     section: "Bootable media support for cloud-based content > Prerequisites for bootable media",
@@ -107,21 +112,29 @@ rules! {
     SITE_CODE = "OSDG-SITE-001", Error, None,
         "The site code is three letters or digits",
         "Set site.code to the three-character site code, such as ABC.";
+    /// Seed 002: "In version 2002 and earlier, operations that require a boot media aren't
+    /// supported"; no seed names a version before 2006 for the scenario.
     MEDIA_VERSION = "OSDG-VERSION-001", Error, Some(S002_MEDIA_VERSIONS),
-        "Bootable media over a gateway needs version 2010 or later",
-        "Set site.version to 2010 or later (update the site), or deploy from Software Center instead.";
+        "Bootable media over a gateway need version 2006 or later",
+        "Update the site to version 2006 or later, or deploy from Software Center instead.";
     SOFTWARE_CENTER_VERSION = "OSDG-VERSION-002", Error, Some(S002_SOFTWARE_CENTER),
         "A task sequence with a boot image started from Software Center over a gateway needs version 2006 or later",
         "Set site.version to 2006 or later, or remove the boot image from the task sequence.";
     LEGACY_INTERNET_SEQUENCE = "OSDG-VERSION-003", Error, Some(S002_MEDIA_VERSIONS),
         "In version 2002 and earlier, internet task sequences only install software or run scripts in the full OS",
         "Update the site to 2006 or later, or limit the task sequence to software and script steps without a boot image.";
-    CLOUD_CONTENT_VERSION = "OSDG-VERSION-004", Error, Some(S002_CLOUD_CONTENT),
+    /// Seed 001: "Starting in version 2006, bootable media can download cloud-based content."
+    CLOUD_CONTENT_VERSION = "OSDG-VERSION-004", Error, Some(S001_CLOUD_CONTENT_INTRO),
         "Cloud content for bootable media and PXE needs version 2006 or later",
-        "Set site.version to 2010 or later.";
-    CLOUD_CONTENT_VERSION_2006 = "OSDG-VERSION-005", Warning, Some(S001_CLOUD_CONTENT),
-        "At version 2006, cloud content for bootable media is documented inconsistently (2006 in one seed, 2010 in the current one)",
-        "Update the site to 2010 or later, where the current documentation supports the scenario.";
+        "Update the site to version 2006 or later.";
+    /// The later document stands: seed 002 (2021) says 2010 where seed 001 (2020) says 2006.
+    CLOUD_CONTENT_VERSION_2006 = "OSDG-VERSION-005", Warning, Some(S002_CLOUD_CONTENT_INTRO),
+        "Cloud content for bootable media at version 2006 rests on the earlier seed only (001 says 2006, the later 002 says 2010)",
+        "Update the site to version 2010 or later.";
+    /// The later document stands: seed 002 (2021) says 2010 where seed 000 (2020) says 2006.
+    MEDIA_VERSION_2006 = "OSDG-VERSION-006", Warning, Some(S002_MEDIA_VERSIONS),
+        "Bootable media over a gateway at version 2006 rest on the earlier seed only (000 says 2006, the later 002 says 2010)",
+        "Update the site to version 2010 or later.";
     INTERNET_ONLY_MANAGEMENT_POINT = "OSDG-MP-001", Error, Some(S002_BOOT_MEDIA),
         "In versions 2010 and 2103, boot media over a gateway fail when the management point allows internet-only connections",
         "Set site.management_point_connection to intranet_and_internet (\"Allow intranet and internet connections\").";
@@ -130,13 +143,13 @@ rules! {
         "Set public_url to the gateway's https:// address, such as https://relay.example.com.";
     NO_CONTENT_GATEWAY = "OSDG-GATEWAY-002", Error, Some(S002_IN_PLACE_UPGRADE),
         "A scenario that takes content from a gateway needs a content-enabled gateway",
-        "Set content_enabled = true on the gateway (\"Allow CMG to function as a cloud distribution point and serve content\").";
+        "Set content_enabled = true on the gateway (\"Allow CMG to function as a cloud distribution point and serve content from Azure storage\").";
     CONTENT_NOT_ON_GATEWAY = "OSDG-CONTENT-001", Error, Some(S002_BOOT_MEDIA),
         "All content the task sequence references (boot image and OS image included) is distributed to a content-enabled gateway",
         "Add a content-enabled gateway's ID to the package's distributed_to.";
     CONTENT_ON_DISABLED_GATEWAY = "OSDG-CONTENT-002", Error, Some(S002_IN_PLACE_UPGRADE),
         "Content distributed to a gateway is only served when that gateway is content-enabled",
-        "Set content_enabled = true on the gateway, or distribute the content to a content-enabled gateway.";
+        "Set content_enabled = true on the gateway (\"Allow CMG to function as a cloud distribution point and serve content from Azure storage\"), or distribute the content to a content-enabled gateway.";
     CONTENT_MISSING = "OSDG-CONTENT-003", Error, Some(S002_BOOT_MEDIA),
         "Every package the task sequence references is in the document's content list",
         "Add the package to content (with its files and where it is distributed), or fix the reference in the task sequence.";
@@ -179,12 +192,14 @@ rules! {
     MEDIA_SEQUENCE_WITHOUT_BOOT_IMAGE = "OSDG-TS-003", Error, Some(S002_BOOT_MEDIA),
         "A task sequence deployed to boot media has a boot image",
         "Set boot_image_id on the task sequence.";
+    /// CCMHOSTNAME is for the ConfigMgr client in the new OS, which talks to the organisation's
+    /// ConfigMgr CMG (`site.cloud_management_gateway`), never to osdgate's relay.
     MISSING_CCMHOSTNAME = "OSDG-TS-004", Error, Some(S002_SOFTWARE_CENTER),
         "Entra-joined or token-authenticated internet clients (and every boot-media client afterwards) need CCMHOSTNAME in Setup Windows and ConfigMgr",
-        "Add CCMHOSTNAME=<gateway host>/CCM_Proxy_MutualAuth/<id> to SMSClientInstallProperties of the Setup Windows and ConfigMgr step.";
+        "Add CCMHOSTNAME=<the organisation's CMG host, site.cloud_management_gateway>/CCM_Proxy_MutualAuth/<id> to SMSClientInstallProperties of the Setup Windows and ConfigMgr step.";
     CCMHOSTNAME_NOT_A_GATEWAY = "OSDG-TS-005", Warning, Some(S002_SOFTWARE_CENTER),
-        "CCMHOSTNAME names one of the document's gateways",
-        "Set CCMHOSTNAME to the gateway's host, as in its public_url.";
+        "CCMHOSTNAME names the organisation's ConfigMgr CMG (site.cloud_management_gateway), not an osdgate relay, which does not serve the ConfigMgr client",
+        "Set CCMHOSTNAME to the host of the organisation's ConfigMgr CMG and record that host in site.cloud_management_gateway.";
     UPGRADE_WITHOUT_UPGRADE_STEP = "OSDG-TS-006", Warning, Some(S002_IN_PLACE_UPGRADE),
         "An in-place upgrade deployment's task sequence has an enabled Upgrade Operating System step",
         "Deploy the in-place upgrade task sequence, or choose the scenario that matches this task sequence.";
@@ -209,8 +224,10 @@ rules! {
     NOT_AVAILABLE_TO_CLIENTS = "OSDG-DEPLOY-006", Error, Some(S002_SOFTWARE_CENTER),
         "A task sequence started from Software Center is available to ConfigMgr clients",
         "Set make_available_to to clients_only or clients_media_and_pxe.";
-    RUN_ANOTHER_PROGRAM_FIRST = "OSDG-DEPLOY-007", Error, Some(S002_ALLOW_INTERNET),
-        "\"Run another program first\" is not used over a gateway (it needs the package's UNC path)",
+    /// Seed 002: the setting "doesn't apply" over a gateway: it is ignored, so a warning that the
+    /// program will not run, not an error.
+    RUN_ANOTHER_PROGRAM_FIRST = "OSDG-DEPLOY-007", Warning, Some(S002_ALLOW_INTERNET),
+        "\"Run another program first\" does not apply over a gateway: the program does not run (it needs the package's UNC path)",
         "Remove run_another_program_first; run the program as a step of the task sequence instead.";
     HIGH_RISK_NOT_ACKNOWLEDGED = "OSDG-DEPLOY-008", Error, Some(S002_HIGH_RISK),
         "A Required deployment of an OS is high-risk and is explicitly acknowledged",
@@ -225,7 +242,7 @@ rules! {
         "A boot-media deployment has media that use the gateway as management point",
         "Add bootable media with the task sequence's boot image and the gateway in management_points.";
     MEDIA_NOT_SITE_BASED = "OSDG-MEDIA-002", Error, Some(S002_CREATE_MEDIA),
-        "Media for a gateway are site-based",
+        "Media for a gateway are site-based (\"Internet-based media\", seed 000's name, is the same option)",
         "Set management = \"site_based\".";
     WEAK_MEDIA_PASSWORD = "OSDG-MEDIA-003", Error, Some(S002_CREATE_MEDIA),
         "Media for a gateway are protected by a strong password",
@@ -242,12 +259,17 @@ rules! {
     MEDIA_EXPIRED = "OSDG-MEDIA-007", Error, None,
         "The media have not expired",
         "Move expires_at into the future and rebuild the media.";
+    /// Seed 000 (technical preview 2003) names the option "Internet-based media"; seed 002 and the
+    /// product call the same option "Site-based media".
+    INTERNET_BASED_MEDIA = "OSDG-MEDIA-008", Advice, Some(S000_TRY_IT_OUT),
+        "\"Internet-based media\" (seed 000 and its translations) is the option seed 002 calls \"Site-based media\"",
+        "Nothing to fix; write management = \"site_based\" to use the option's current name.";
     PKI_ROOT_MISSING = "OSDG-CERT-001", Error, Some(S002_TRUSTED_ROOT),
         "A gateway with a PKI certificate lists its trusted root",
         "Add the PKI's root certificate to the gateway's certificate.trusted_roots.";
     PKI_ROOT_NOT_IN_BOOT_IMAGE = "OSDG-CERT-002", Error, Some(S002_TRUSTED_ROOT),
         "The trusted root of a PKI gateway certificate is embedded in the boot image",
-        "Add the root's thumbprint to the boot image's trusted_roots (or the media's).";
+        "Add the root's thumbprint to the boot image's trusted_roots (roots listed on media do not count until media import them at boot).";
     ROOT_EXPIRES_BEFORE_MEDIA = "OSDG-CERT-003", Warning, Some(S002_TRUSTED_ROOT),
         "The embedded root is valid for as long as the media are",
         "Shorten the media's expires_at, or embed a root that outlives it.";
@@ -260,7 +282,7 @@ rules! {
     WIRED_NETWORK = "OSDG-NET-001", Advice, Some(S000_PREREQUISITES),
         "Windows PE has no wireless support: devices need a wired, constant internet connection",
         "Tell users to connect the device by cable before starting from the media.";
-    INTRANET_MANAGEMENT_POINT = "OSDG-NET-002", Advice, Some(S001_CLOUD_CONTENT),
+    INTRANET_MANAGEMENT_POINT = "OSDG-NET-002", Advice, Some(S001_CLOUD_CONTENT_INTRO),
         "Bootable media that fetch cloud content still need an intranet path to the management point, unless they reach it through the gateway",
         "Make sure devices are on the intranet when they start, or add the gateway to the media's management points.";
     DEVICE_WITHOUT_IDENTITY = "OSDG-DEVICE-001", Error, None,

@@ -1,10 +1,12 @@
 //! The site and its version gates (`OSDG-SITE-*`, `OSDG-VERSION-*`, `OSDG-MP-*`, `OSDG-GATEWAY-*`).
 
 use super::Context;
+use super::Rule;
 use super::rules::{
     CLOUD_CONTENT_VERSION, CLOUD_CONTENT_VERSION_2006, GATEWAY_URL, INTERNET_ONLY_MANAGEMENT_POINT,
-    LEGACY_INTERNET_SEQUENCE, MEDIA_VERSION, NO_CONTENT_GATEWAY, SITE_CODE,
-    SOFTWARE_CENTER_VERSION,
+    LEGACY_INTERNET_SEQUENCE, MEDIA_VERSION, MEDIA_VERSION_2006, NO_CONTENT_GATEWAY, S000_INTRO,
+    S001_CLOUD_CONTENT_INTRO, S002_CLOUD_CONTENT_INTRO, S002_MEDIA_VERSIONS, SITE_CODE,
+    SOFTWARE_CENTER_VERSION, SeedSection,
 };
 use crate::model::{ManagementPointConnection, Scenario, SiteVersion};
 
@@ -35,17 +37,14 @@ pub(super) fn check(cx: &mut Context<'_>) {
         let needs_windows_pe = sequence.is_some_and(|(_, ts)| ts.needs_windows_pe());
         match deployment.scenario {
             Scenario::BootMediaOverGateway => {
-                if version < SiteVersion::V2010 {
-                    cx.report(
-                        &MEDIA_VERSION,
-                        "site.version",
-                        format!(
-                            "deployment `{}` uses boot media over a gateway, which needs version 2010; the site is {}",
-                            deployment.id,
-                            version.as_str()
-                        ),
-                    );
-                }
+                version_gate(
+                    cx,
+                    version,
+                    &deployment.id,
+                    "uses boot media over a gateway",
+                    (&MEDIA_VERSION, &MEDIA_VERSION_2006),
+                    (S000_INTRO, S002_MEDIA_VERSIONS),
+                );
                 if matches!(version, SiteVersion::V2010 | SiteVersion::V2103)
                     && connection == ManagementPointConnection::InternetOnly
                 {
@@ -61,26 +60,14 @@ pub(super) fn check(cx: &mut Context<'_>) {
                 }
             }
             Scenario::CloudContentFromBootMedia => {
-                if version < SiteVersion::V2006 {
-                    cx.report(
-                        &CLOUD_CONTENT_VERSION,
-                        "site.version",
-                        format!(
-                            "deployment `{}` takes boot-media content from the cloud, which needs version 2006 or later; the site is {}",
-                            deployment.id,
-                            version.as_str()
-                        ),
-                    );
-                } else if version == SiteVersion::V2006 {
-                    cx.report(
-                        &CLOUD_CONTENT_VERSION_2006,
-                        "site.version",
-                        format!(
-                            "deployment `{}` takes boot-media content from the cloud at version 2006; the current documentation lists 2010",
-                            deployment.id
-                        ),
-                    );
-                }
+                version_gate(
+                    cx,
+                    version,
+                    &deployment.id,
+                    "takes boot-media content from the cloud",
+                    (&CLOUD_CONTENT_VERSION, &CLOUD_CONTENT_VERSION_2006),
+                    (S001_CLOUD_CONTENT_INTRO, S002_CLOUD_CONTENT_INTRO),
+                );
             }
             Scenario::SoftwareCenter => {
                 let has_boot_image = sequence.is_some_and(|(_, ts)| ts.boot_image_id.is_some());
@@ -135,5 +122,41 @@ pub(super) fn check(cx: &mut Context<'_>) {
                 "Add a gateway with content_enabled = true.",
             );
         }
+    }
+}
+
+/// The two scenarios whose first version the seeds disagree on get the same treatment: the later
+/// document (seed 002, 2021) stands and names 2010; the earlier one (seed 000 or 001, 2020) names
+/// 2006. Before 2006 no seed supports the scenario (`error`, whose title, check and fix all say
+/// 2006); at 2006 only the earlier seed does (`warning`, which names both seeds and whose title,
+/// check and fix all say 2010).
+fn version_gate(
+    cx: &mut Context<'_>,
+    version: SiteVersion,
+    deployment_id: &str,
+    what: &str,
+    (before_2006, at_2006): (&Rule, &Rule),
+    (earlier_seed, later_seed): (SeedSection, SeedSection),
+) {
+    let cite = |seed: SeedSection| format!("seed {} › {}", &seed.file[..3], seed.section);
+    if version < SiteVersion::V2006 {
+        cx.report(
+            before_2006,
+            "site.version",
+            format!(
+                "deployment `{deployment_id}` {what}, which needs version 2006 or later; the site is {}",
+                version.as_str()
+            ),
+        );
+    } else if version == SiteVersion::V2006 {
+        cx.report(
+            at_2006,
+            "site.version",
+            format!(
+                "deployment `{deployment_id}` {what} at version 2006: {} says 2006, but the later {} says 2010, and the later document stands",
+                cite(earlier_seed),
+                cite(later_seed)
+            ),
+        );
     }
 }

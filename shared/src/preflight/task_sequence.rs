@@ -145,13 +145,51 @@ fn ccmhostname(
     why: &str,
     findings: &mut Vec<Finding>,
 ) {
-    let gateway_hosts: Vec<String> = cx.document.gateways.iter().filter_map(|g| g.host()).collect();
-    ccmhostname_with(Some(&gateway_hosts), sequence, base, why, findings);
+    let relays: Vec<(&str, String)> = cx
+        .document
+        .gateways
+        .iter()
+        .filter_map(|g| g.host().map(|host| (g.id.as_str(), host)))
+        .collect();
+    let known = KnownGateways {
+        relays: &relays,
+        configmgr_cmg: cx.document.site.cloud_management_gateway.as_deref(),
+    };
+    ccmhostname_with(Some(&known), sequence, base, why, findings);
 }
 
-/// `gateway_hosts`: `None` when the gateways are unknown (lint of a task sequence alone).
+/// What a `CCMHOSTNAME` value is compared with: the document's osdgate relays, which cannot serve
+/// the ConfigMgr client, and the organisation's ConfigMgr CMG, which it should name.
+struct KnownGateways<'a> {
+    /// Gateway ID and host of each osdgate relay in the document.
+    relays: &'a [(&'a str, String)],
+    /// `site.cloud_management_gateway`.
+    configmgr_cmg: Option<&'a str>,
+}
+
+impl KnownGateways<'_> {
+    /// Why `host` (from `CCMHOSTNAME`) cannot work, if it cannot.
+    fn problem(&self, host: &str) -> Option<String> {
+        if let Some((id, _)) = self.relays.iter().find(|(_, relay)| relay == host) {
+            return Some(format!(
+                "it names osdgate relay `{id}`, which does not serve the ConfigMgr client protocol (CCM_Proxy_MutualAuth): the client in the new OS cannot reach its site there"
+            ));
+        }
+        match self.configmgr_cmg.map(|cmg| cmg.trim().to_ascii_lowercase()) {
+            Some(cmg) if cmg == host => None,
+            Some(cmg) => Some(format!(
+                "the organisation's ConfigMgr CMG is `{cmg}` (site.cloud_management_gateway)"
+            )),
+            None => Some(
+                "the document does not record the organisation's ConfigMgr CMG (site.cloud_management_gateway) to check it against".to_owned(),
+            ),
+        }
+    }
+}
+
+/// `known`: `None` when the gateways are unknown (lint of a task sequence alone).
 fn ccmhostname_with(
-    gateway_hosts: Option<&[String]>,
+    known: Option<&KnownGateways<'_>>,
     sequence: &TaskSequence,
     base: &str,
     why: &str,
@@ -178,12 +216,12 @@ fn ccmhostname_with(
             )),
             Some(value) => {
                 let host = value.split('/').next().unwrap_or("").to_ascii_lowercase();
-                let Some(gateway_hosts) = gateway_hosts else { return };
-                if !gateway_hosts.contains(&host) {
+                let Some(known) = known else { return };
+                if let Some(problem) = known.problem(&host) {
                     findings.push((
                         &CCMHOSTNAME_NOT_A_GATEWAY,
                         path,
-                        format!("CCMHOSTNAME `{value}` in step `{}` does not name a gateway of this document ({})", step.name, if gateway_hosts.is_empty() { "none defined".to_owned() } else { gateway_hosts.join(", ") }),
+                        format!("CCMHOSTNAME `{value}` in step `{}` of task sequence `{}` may not reach the organisation's CMG: {problem}", step.name, sequence.id),
                     ));
                 }
             }
