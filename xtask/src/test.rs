@@ -51,6 +51,9 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     wasm_clippy.extend(["--", "-D", "warnings"]);
     record("clippy wasm32", Counts::check(cargo(root, &wasm_clippy)));
 
+    step("cargo check (fuzz targets, their own workspace in fuzz/)");
+    record("fuzz targets", Counts::check(check_fuzz_targets(root)));
+
     step("cargo test (workspace)");
     record("cargo test", cargo_test(root)?);
 
@@ -90,6 +93,23 @@ fn cargo(root: &Path, args: &[&str]) -> bool {
     process::status(Command::new("cargo").current_dir(root).args(args))
         .map(|status| status.success())
         .unwrap_or(false)
+}
+
+/// Every parser's fuzz target must keep compiling, although running them needs cargo-fuzz and is
+/// on demand (README, "Fuzzing"). `cargo check` on stable is enough to catch an API drift; the
+/// targets share the workspace's target directory so the model and the relay are not rebuilt.
+/// Not `--locked`: `fuzz/Cargo.lock` starts from the workspace's lock and cargo adds to it only what
+/// a dependency added to the model or the relay needs.
+fn check_fuzz_targets(root: &Path) -> bool {
+    let Ok(target) = build::target_dir(root) else {
+        eprintln!("xtask: cannot resolve the target directory for the fuzz check");
+        return false;
+    };
+    let manifest = root.join("fuzz/Cargo.toml");
+    let mut command = Command::new("cargo");
+    command.current_dir(root).arg("check").arg("--manifest-path");
+    command.arg(&manifest).arg("--bins").arg("--target-dir").arg(&target);
+    process::status(&mut command).map(|status| status.success()).unwrap_or(false)
 }
 
 fn cargo_test(root: &Path) -> Result<Counts> {
