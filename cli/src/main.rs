@@ -1,5 +1,6 @@
 //! `osdgate`: the admin CLI.
 
+mod bootimage;
 mod check;
 mod output;
 mod schema;
@@ -31,6 +32,8 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Trusted roots for boot media: certificate -> WinPE registry patch, inspect, decode, apply scripts.
     Trust(trust::TrustArgs),
+    /// Windows PE boot images for osdgate media: the DISM preparation scripts and the launcher.
+    Bootimage(bootimage::BootimageArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,5 +47,6 @@ fn main() -> ExitCode {
         Command::Ts(args) => ts::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Trust(args) => trust::run(args),
+        Command::Bootimage(args) => bootimage::run(args),
     }
 }

@@ -290,7 +290,7 @@ fn retarget_store(key_path: &str, store: Store) -> String {
 }
 
 /// Refuses blobs that do not decode or do not match their certificate or key name.
-fn check_found_blobs(path: &Path, found: &[FoundBlob]) -> Result<()> {
+pub(crate) fn check_found_blobs(path: &Path, found: &[FoundBlob]) -> Result<()> {
     let mut problems = Vec::new();
     for blob in found {
         match &blob.decoded {
@@ -520,7 +520,7 @@ fn cmd_script(
             keys: found.iter().map(|b| b.key_path.clone()).collect(),
         });
     }
-    let params = ApplyScriptParams { wim_path: wim, index, mount_dir, patches };
+    let params = ApplyScriptParams { wim_path: wim, index, mount_dir, patches, launcher: None };
     let generated = scripts::generate(&params)
         .map_err(|problems| anyhow!("invalid parameters:\n  {}", problems.join("\n  ")))?;
     std::fs::create_dir_all(output_dir)

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod locate;
+pub mod media;
 pub mod model;
 pub mod preflight;
 pub mod tasksequence;

@@ -287,6 +287,7 @@ fn apply_scripts_are_golden() {
         index: 1,
         mount_dir: None,
         patches: vec![PatchFile { file_name: "roots.reg".to_string(), keys }],
+        launcher: None,
     };
     let scripts = generate(&params).unwrap();
     golden("apply-trust.golden.ps1", scripts.powershell.as_bytes());

@@ -7,7 +7,12 @@
 //!
 //! Exit codes (both scripts): 0 done, 2 invalid parameters or not elevated, 3 mount failed, 4 hive
 //! load failed, 5 import failed, 6 a key is missing after import, 7 hive unload failed, 8 unmount
-//! (commit) failed.
+//! (commit) failed, 9 the launcher could not be installed.
+//!
+//! With [`ApplyScriptParams::launcher`] the same flow prepares a boot image for osdgate media (issue
+//! 11, `osdgate bootimage script`): after the roots (which are then optional) it installs the
+//! launcher block of `media::launcher` into the mounted image's `Windows\System32\startnet.cmd`
+//! after `wpeinit`, replacing any earlier osdgate block, before it commits.
 
 /// One `.reg` patch the scripts import, with the keys it must create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +36,17 @@ pub struct ApplyScriptParams {
     pub mount_dir: Option<String>,
     /// The patches, imported in order.
     pub patches: Vec<PatchFile>,
+    /// Also install the osdgate launcher into `startnet.cmd` (the preparation scripts).
+    pub launcher: Option<LauncherStep>,
+}
+
+/// The launcher step of the preparation scripts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LauncherStep {
+    /// The file holding `media::launcher::block()`, relative to the script's folder or absolute.
+    pub file_name: String,
+    /// The launcher version in that block (checked after the edit).
+    pub version: u32,
 }
 
 /// The two generated scripts.
@@ -76,8 +92,11 @@ pub fn validate(params: &ApplyScriptParams) -> Vec<String> {
     if let Some(dir) = &params.mount_dir {
         check_path("--mount-dir", dir, &mut problems);
     }
-    if params.patches.is_empty() {
+    if params.patches.is_empty() && params.launcher.is_none() {
         problems.push("no .reg patch given".to_string());
+    }
+    if let Some(launcher) = &params.launcher {
+        check_path("launcher file name", &launcher.file_name, &mut problems);
     }
     for patch in &params.patches {
         check_path("patch file name", &patch.file_name, &mut problems);
@@ -153,7 +172,7 @@ param(
     # An empty (or not yet existing) folder to mount the image in.
     [string]$MountDir = @MOUNT@,
     # The registry patches, relative to this script's folder or absolute.
-    [string[]]$RegFiles = @(@REGFILES@)
+    [string[]]$RegFiles = @(@REGFILES@)@LAUNCHERPARAM@
 )
 
 $ErrorActionPreference = 'Stop'
@@ -202,7 +221,7 @@ try {
         if (-not (Test-Path -LiteralPath $path -PathType Leaf)) { throw "registry patch not found: $path" }
         $resolved += (Resolve-Path -LiteralPath $path).ProviderPath
     }
-    if (Test-Path -LiteralPath $MountDir) {
+@LAUNCHERCHECK@    if (Test-Path -LiteralPath $MountDir) {
         if (@(Get-ChildItem -LiteralPath $MountDir -Force).Count -gt 0) {
             throw "mount directory is not empty: $MountDir (give an empty folder with -MountDir)"
         }
@@ -215,22 +234,7 @@ try {
 
     Invoke-Step "mount $WimPath index $Index" 3 'dism.exe' @('/Mount-Image', "/ImageFile:$WimPath", "/Index:$Index", "/MountDir:$MountDir")
     $mounted = $true
-    Invoke-Step 'load the offline SOFTWARE hive' 4 'reg.exe' @('load', $HiveKey, (Join-Path $MountDir 'Windows\System32\config\SOFTWARE'))
-    $hiveLoaded = $true
-    foreach ($file in $resolved) {
-        Invoke-Step "import $file" 5 'reg.exe' @('import', $file)
-    }
-    foreach ($key in $ExpectedKeys) {
-        $script:Step = "verify $key"
-        $script:ExitCode = 6
-        if (-not (Test-RegistryKey $key @('/v', 'Blob'))) { throw "key missing after import: $key" }
-    }
-    # Close every handle into the hive before unloading it.
-    [GC]::Collect()
-    [GC]::WaitForPendingFinalizers()
-    Invoke-Step 'unload the offline hive' 7 'reg.exe' @('unload', $HiveKey)
-    $hiveLoaded = $false
-    Invoke-Step 'unmount and commit' 8 'dism.exe' @('/Unmount-Image', "/MountDir:$MountDir", '/Commit')
+@HIVE@@LAUNCHERSTEP@    Invoke-Step 'unmount and commit' 8 'dism.exe' @('/Unmount-Image', "/MountDir:$MountDir", '/Commit')
     $mounted = $false
     Write-Host "osdgate: trusted roots applied to $WimPath index $Index"
     exit 0
@@ -248,13 +252,117 @@ catch {
     exit $script:ExitCode
 }
 "#;
-    template
+    let (launcher_param, launcher_check, launcher_step) = match &params.launcher {
+        Some(launcher) => (
+            format!(
+                ",\n    # The osdgate launcher block to install into startnet.cmd.\n    [string]$LauncherFile = {}",
+                ps_quote(&launcher.file_name)
+            ),
+            PS_LAUNCHER_CHECK.to_string(),
+            PS_LAUNCHER_STEP.replace("@VERSION@", &launcher.version.to_string()),
+        ),
+        None => (String::new(), String::new(), String::new()),
+    };
+    let hive = if params.patches.is_empty() { "" } else { PS_HIVE };
+    let text = template
+        .replace("@HIVE@", hive)
+        .replace("@LAUNCHERPARAM@", &launcher_param)
+        .replace("@LAUNCHERCHECK@", &launcher_check)
+        .replace("@LAUNCHERSTEP@", &launcher_step)
         .replace("@WIM@", &ps_quote(&params.wim_path))
         .replace("@INDEX@", &params.index.to_string())
         .replace("@MOUNT@", &mount_default)
         .replace("@REGFILES@", &reg_files)
-        .replace("@KEYS@", &keys)
+        .replace("@KEYS@", &keys);
+    if params.launcher.is_some() {
+        prepare_wording(&text, "osdgate bootimage script")
+    } else {
+        text
+    }
 }
+
+/// The preparation scripts say what they do: the same flow, with the launcher.
+fn prepare_wording(text: &str, command: &str) -> String {
+    text.replace(
+        "Adds trusted root certificates to a WinPE boot image (generated by `osdgate trust script`).",
+        &format!("Prepares a WinPE boot image for osdgate media: trusted roots and the osdgate launcher in startnet.cmd (generated by `{command}`)."),
+    )
+    .replace("trusted roots applied to", "boot image prepared for osdgate media:")
+    .replace("Usage: apply-trust.cmd", "Usage: prepare-bootimage.cmd")
+    .replace("7 hive unload, 8 unmount/commit.", "7 hive unload, 8 unmount/commit, 9 launcher.")
+    .replace("6 key missing, 7 hive unload, 8 unmount/commit. On failure", "6 key missing, 7 hive unload, 8 unmount/commit, 9 launcher. On failure")
+}
+
+const PS_HIVE: &str = r#"    Invoke-Step 'load the offline SOFTWARE hive' 4 'reg.exe' @('load', $HiveKey, (Join-Path $MountDir 'Windows\System32\config\SOFTWARE'))
+    $hiveLoaded = $true
+    foreach ($file in $resolved) {
+        Invoke-Step "import $file" 5 'reg.exe' @('import', $file)
+    }
+    foreach ($key in $ExpectedKeys) {
+        $script:Step = "verify $key"
+        $script:ExitCode = 6
+        if (-not (Test-RegistryKey $key @('/v', 'Blob'))) { throw "key missing after import: $key" }
+    }
+    # Close every handle into the hive before unloading it.
+    [GC]::Collect()
+    [GC]::WaitForPendingFinalizers()
+    Invoke-Step 'unload the offline hive' 7 'reg.exe' @('unload', $HiveKey)
+    $hiveLoaded = $false
+"#;
+
+const PS_LAUNCHER_CHECK: &str = r#"    $launcherPath = if ([IO.Path]::IsPathRooted($LauncherFile)) { $LauncherFile } else { Join-Path $PSScriptRoot $LauncherFile }
+    if (-not (Test-Path -LiteralPath $launcherPath -PathType Leaf)) { throw "launcher block not found: $launcherPath" }
+"#;
+
+/// The same rules as `media::launcher::install`: every earlier osdgate block goes, the current one
+/// follows the first `wpeinit` line (or comes first, after an added `wpeinit`). Latin-1 maps every
+/// byte to one character and back, so the admin's own lines stay byte for byte.
+const PS_LAUNCHER_STEP: &str = r#"    $script:Step = 'install the osdgate launcher into startnet.cmd'
+    $script:ExitCode = 9
+    Write-Host "osdgate: $($script:Step)"
+    $startnet = Join-Path $MountDir 'Windows\System32\startnet.cmd'
+    $latin1 = [Text.Encoding]::GetEncoding(28591)
+    $old = if (Test-Path -LiteralPath $startnet) { $latin1.GetString([IO.File]::ReadAllBytes($startnet)) } else { '' }
+    $block = $latin1.GetString([IO.File]::ReadAllBytes($launcherPath))
+    $beginMarker = '^\s*@?rem\s+osdgate-launcher\s+v\d+\s+begin(\s|$)'
+    $endMarker = '^\s*@?rem\s+osdgate-launcher\s+v\d+\s+end(\s|$)'
+    $wpeinitLine = '^\s*@?"?([^\s"]*\)?wpeinit(\.exe)?"?(\s|$)'
+    $kept = New-Object System.Collections.Generic.List[string]
+    $inBlock = $false
+    $beginLine = 0
+    $lineNumber = 0
+    foreach ($line in [regex]::Split($old, '(?<=
+)')) {
+        if ($line.Length -eq 0) { continue }
+        $lineNumber++
+        if ($line -match $beginMarker) {
+            if ($inBlock) { throw "startnet.cmd line ${beginLine}: an osdgate launcher block never ends; restore the stock startnet.cmd (the single line wpeinit)" }
+            $inBlock = $true
+            $beginLine = $lineNumber
+            continue
+        }
+        if ($line -match $endMarker) {
+            if (-not $inBlock) { throw "startnet.cmd line ${lineNumber}: an osdgate launcher end marker without its begin marker; remove that line" }
+            $inBlock = $false
+            continue
+        }
+        if (-not $inBlock) { $kept.Add($line) }
+    }
+    if ($inBlock) { throw "startnet.cmd line ${beginLine}: an osdgate launcher block never ends; restore the stock startnet.cmd (the single line wpeinit)" }
+    $wpeinitIndex = -1
+    for ($i = 0; $i -lt $kept.Count; $i++) { if ($kept[$i] -match $wpeinitLine) { $wpeinitIndex = $i; break } }
+    $new = New-Object Text.StringBuilder
+    if ($wpeinitIndex -lt 0) { [void]$new.Append("wpeinit`r`n").Append($block) }
+    for ($i = 0; $i -lt $kept.Count; $i++) {
+        [void]$new.Append($kept[$i])
+        if ($i -eq $wpeinitIndex) {
+            if (-not $kept[$i].EndsWith("`n")) { [void]$new.Append("`r`n") }
+            [void]$new.Append($block)
+        }
+    }
+    [IO.File]::WriteAllBytes($startnet, $latin1.GetBytes($new.ToString()))
+    if (-not (@(Get-Content -LiteralPath $startnet) -match '^@rem osdgate-launcher v@VERSION@ begin')) { throw 'the launcher is not in startnet.cmd after writing it' }
+"#;
 
 fn cmd(params: &ApplyScriptParams) -> String {
     let mut reg_sets = String::new();
@@ -295,7 +403,7 @@ if not "%~1"=="" set "WIM=%~1"
 if not "%~2"=="" set "INDEX=%~2"
 if not "%~3"=="" set "MOUNT=%~3"
 set "HIVE=HKLM\winpe-offline"
-@REGSETS@set "STEP=validate parameters"
+@REGSETS@@LAUNCHERSET@set "STEP=validate parameters"
 set "RC=2"
 set "MOUNTED=0"
 set "LOADED=0"
@@ -306,7 +414,7 @@ if errorlevel 1 (set "MSG=run this script from an elevated (administrator) comma
 echo %INDEX%| findstr /r /x "[1-9][0-9]*" >nul
 if errorlevel 1 (set "MSG=INDEX must be a number of 1 or more, not %INDEX%" & goto :invalid)
 if not exist "%WIM%" (set "MSG=boot image not found: %WIM%" & goto :invalid)
-@REGCHECKS@if exist "%MOUNT%\*" (
+@REGCHECKS@@LAUNCHERCHECK@if exist "%MOUNT%\*" (
   for /f %%F in ('dir /b /a "%MOUNT%" 2^>nul') do (set "MSG=mount directory is not empty: %MOUNT%" & goto :invalid)
 ) else (
   mkdir "%MOUNT%"
@@ -320,17 +428,7 @@ echo osdgate: %STEP%
 dism /Mount-Image /ImageFile:"%WIM%" /Index:%INDEX% /MountDir:"%MOUNT%"
 if errorlevel 1 (set "RC=3" & goto :fail)
 set "MOUNTED=1"
-set "STEP=load the offline SOFTWARE hive"
-echo osdgate: %STEP%
-reg load "%HIVE%" "%MOUNT%\Windows\System32\config\SOFTWARE"
-if errorlevel 1 (set "RC=4" & goto :fail)
-set "LOADED=1"
-@IMPORTS@@VERIFIES@set "STEP=unload the offline hive"
-echo osdgate: %STEP%
-reg unload "%HIVE%"
-if errorlevel 1 (set "RC=7" & goto :fail)
-set "LOADED=0"
-set "STEP=unmount and commit"
+@HIVE@@LAUNCHERSTEP@set "STEP=unmount and commit"
 echo osdgate: %STEP%
 dism /Unmount-Image /MountDir:"%MOUNT%" /Commit
 if errorlevel 1 (set "RC=8" & goto :fail)
@@ -347,8 +445,32 @@ echo osdgate: FAILED at step: %STEP% ^(exit code %RC%^)
 if "%LOADED%"=="1" reg unload "%HIVE%" >nul
 if "%MOUNTED%"=="1" dism /Unmount-Image /MountDir:"%MOUNT%" /Discard >nul
 endlocal & exit /b %RC%
-"#;
-    template
+@LAUNCHERSUB@"#;
+    let (launcher_set, launcher_check, launcher_step, launcher_sub) = match &params.launcher {
+        Some(launcher) => {
+            let is_absolute =
+                launcher.file_name.contains(':') || launcher.file_name.starts_with('\\');
+            let value = if is_absolute {
+                launcher.file_name.clone()
+            } else {
+                format!("%~dp0{}", launcher.file_name)
+            };
+            (
+                format!("set \"LAUNCHER={value}\"\n"),
+                "if not exist \"%LAUNCHER%\" (set \"MSG=launcher block not found: %LAUNCHER%\" & goto :invalid)\n".to_string(),
+                CMD_LAUNCHER_STEP.replace("@VERSION@", &launcher.version.to_string()),
+                CMD_LAUNCHER_SUB.to_string(),
+            )
+        }
+        None => Default::default(),
+    };
+    let hive = if params.patches.is_empty() { "" } else { CMD_HIVE };
+    let text = template
+        .replace("@HIVE@", hive)
+        .replace("@LAUNCHERSET@", &launcher_set)
+        .replace("@LAUNCHERCHECK@", &launcher_check)
+        .replace("@LAUNCHERSTEP@", &launcher_step)
+        .replace("@LAUNCHERSUB@", &launcher_sub)
         .replace("@WIM@", &params.wim_path)
         .replace("@INDEX@", &params.index.to_string())
         .replace("@MOUNT@", &mount_default)
@@ -356,8 +478,77 @@ endlocal & exit /b %RC%
         .replace("@REGCHECKS@", &reg_checks)
         .replace("@IMPORTS@", &imports)
         .replace("@VERIFIES@", &verifies)
-        .replace('\n', "\r\n")
+        .replace('\n', "\r\n");
+    if params.launcher.is_some() {
+        prepare_wording(&text, "osdgate bootimage script")
+    } else {
+        text
+    }
 }
+
+const CMD_HIVE: &str = r#"set "STEP=load the offline SOFTWARE hive"
+echo osdgate: %STEP%
+reg load "%HIVE%" "%MOUNT%\Windows\System32\config\SOFTWARE"
+if errorlevel 1 (set "RC=4" & goto :fail)
+set "LOADED=1"
+@IMPORTS@@VERIFIES@set "STEP=unload the offline hive"
+echo osdgate: %STEP%
+reg unload "%HIVE%"
+if errorlevel 1 (set "RC=7" & goto :fail)
+set "LOADED=0"
+"#;
+
+/// The same rules as `media::launcher::install`, within what `findstr` can match: the earlier
+/// osdgate block goes (several blocks are refused: the PowerShell script removes them all), the
+/// current block follows the first `wpeinit` line (or comes first, after an added `wpeinit`).
+/// Lines are copied through `findstr /n` and a subroutine with delayed expansion, so empty lines,
+/// `!`, `;` and leading colons survive.
+const CMD_LAUNCHER_STEP: &str = r#"set "STEP=install the osdgate launcher into startnet.cmd"
+echo osdgate: %STEP%
+set "RC=9"
+set "SN=%MOUNT%\Windows\System32\startnet.cmd"
+if not exist "%SN%" type nul > "%SN%"
+set "NB=0"
+set "NE=0"
+for /f %%C in ('findstr /r /i /c:"^[ @]*rem  *osdgate-launcher  *v[0-9]*  *begin" "%SN%" ^| find /c /v ""') do set "NB=%%C"
+for /f %%C in ('findstr /r /i /c:"^[ @]*rem  *osdgate-launcher  *v[0-9]*  *end" "%SN%" ^| find /c /v ""') do set "NE=%%C"
+if not "%NB%"=="%NE%" (echo osdgate: startnet.cmd holds a damaged osdgate launcher block; restore the stock startnet.cmd, the single line wpeinit & goto :fail)
+if %NB% GTR 1 (echo osdgate: startnet.cmd holds %NB% osdgate launcher blocks; use prepare-bootimage.ps1, which removes them all & goto :fail)
+set "BEGIN=0"
+set "END=0"
+for /f "delims=:" %%N in ('findstr /n /r /i /c:"^[ @]*rem  *osdgate-launcher  *v[0-9]*  *begin" "%SN%"') do set "BEGIN=%%N"
+for /f "delims=:" %%N in ('findstr /n /r /i /c:"^[ @]*rem  *osdgate-launcher  *v[0-9]*  *end" "%SN%"') do set "END=%%N"
+if %END% LSS %BEGIN% (echo osdgate: startnet.cmd: the osdgate end marker comes before its begin marker; remove both lines & goto :fail)
+set "WPE="
+for /f "delims=:" %%N in ('findstr /n /r /i /c:"^[ @]*wpeinit *$" /c:"^[ @]*wpeinit\.exe *$" /c:"^[ @]*[a-z]:\\windows\\system32\\wpeinit\.exe *$" "%SN%"') do if not defined WPE set "WPE=%%N"
+set "N=0"
+> "%SN%.osdgate-new" (
+  if not defined WPE (echo wpeinit& type "%LAUNCHER%")
+  for /f "delims=" %%L in ('findstr /n "^" "%SN%"') do (
+    set "LINE=%%L"
+    call :osdgate_emit
+  )
+)
+if errorlevel 1 goto :fail
+move /y "%SN%.osdgate-new" "%SN%" >nul
+if errorlevel 1 goto :fail
+findstr /b /c:"@rem osdgate-launcher v@VERSION@ begin" "%SN%" >nul
+if errorlevel 1 (echo osdgate: the launcher is not in startnet.cmd after writing it & goto :fail)
+"#;
+
+const CMD_LAUNCHER_SUB: &str = r#"
+rem One line of startnet.cmd (findstr /n "N:" prefix) to the new file, then the launcher after wpeinit.
+:osdgate_emit
+set /a N+=1
+setlocal EnableDelayedExpansion
+set "LINE=!LINE:*:=!"
+set "SKIP=0"
+if %BEGIN% GTR 0 if !N! GEQ %BEGIN% if !N! LEQ %END% set "SKIP=1"
+if "!SKIP!"=="0" echo(!LINE!
+endlocal
+if "%N%"=="%WPE%" type "%LAUNCHER%"
+goto :eof
+"#;
 
 #[cfg(test)]
 mod tests {
@@ -374,6 +565,7 @@ mod tests {
                     "{HIVE_PREFIX}Microsoft\\SystemCertificates\\AuthRoot\\Certificates\\ABCD"
                 )],
             }],
+            launcher: None,
         }
     }
 

@@ -1,0 +1,103 @@
+//! `osdgate bootimage ...`: prepare a Windows PE boot image for osdgate media (issue 11). The scripts
+//! and the launcher come from `osdgate_model::media::prepare`; this module reads the `.reg` patches,
+//! writes the files atomically and prints.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use osdgate_model::media::layout::{LAUNCHER_FILE, PREPARE_CMD, PREPARE_PS1};
+use osdgate_model::media::prepare::{self, PrepareParams};
+use osdgate_model::trust::reg;
+use osdgate_model::trust::scripts::PatchFile;
+
+use crate::output::write_atomically;
+use crate::trust::check_found_blobs;
+
+/// Windows PE boot images for osdgate media.
+#[derive(Debug, Args)]
+pub struct BootimageArgs {
+    #[command(subcommand)]
+    command: BootimageCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum BootimageCommand {
+    /// Write prepare-bootimage.ps1, prepare-bootimage.cmd and startnet-osdgate.cmd: DISM scripts
+    /// that add trusted roots to a boot.wim's offline hive and the osdgate launcher to its
+    /// startnet.cmd (replacing an earlier one), once per boot image.
+    Script {
+        /// Path of the boot image on the Windows machine that runs the scripts.
+        #[arg(long)]
+        wim: String,
+        /// Image index in the WIM (1 for the ADK's and ConfigMgr's boot.wim).
+        #[arg(long, default_value_t = 1)]
+        index: u32,
+        /// Mount directory on the Windows machine (default %TEMP%\osdgate-mount).
+        #[arg(long)]
+        mount_dir: Option<String>,
+        /// Folder to write the scripts to (default: the current folder).
+        #[arg(short = 'o', long = "output-dir", default_value = ".")]
+        output_dir: PathBuf,
+        /// .reg patches targeting winpe-offline (`osdgate trust reg`); copy them next to the
+        /// scripts. None: only the launcher is installed.
+        regs: Vec<PathBuf>,
+    },
+}
+
+/// Runs `osdgate bootimage ...`.
+pub fn run(args: BootimageArgs) -> ExitCode {
+    let result = match args.command {
+        BootimageCommand::Script { wim, index, mount_dir, output_dir, regs } => {
+            cmd_script(wim, index, mount_dir, &output_dir, &regs)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("osdgate bootimage: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn patch_file(path: &Path) -> Result<PatchFile> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let doc = reg::read_reg(&bytes).with_context(|| format!("{}", path.display()))?;
+    let found = doc.certificate_blobs();
+    if found.is_empty() {
+        bail!("{}: holds no certificate; write one with `osdgate trust reg`", path.display());
+    }
+    check_found_blobs(path, &found)?;
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| anyhow!("{} is not a file", path.display()))?
+        .to_string_lossy()
+        .into_owned();
+    Ok(PatchFile { file_name, keys: found.iter().map(|b| b.key_path.clone()).collect() })
+}
+
+fn cmd_script(
+    wim: String,
+    index: u32,
+    mount_dir: Option<String>,
+    output_dir: &Path,
+    regs: &[PathBuf],
+) -> Result<ExitCode> {
+    let offline_patches = regs.iter().map(|p| patch_file(p)).collect::<Result<Vec<_>>>()?;
+    let files =
+        prepare::generate(&PrepareParams { wim_path: wim, index, mount_dir, offline_patches })
+            .map_err(|problems| anyhow!("invalid parameters:\n  {}", problems.join("\n  ")))?;
+    std::fs::create_dir_all(output_dir)
+        .with_context(|| format!("cannot create {}", output_dir.display()))?;
+    for (name, bytes) in &files.files {
+        write_atomically(&output_dir.join(name), bytes)?;
+    }
+    eprintln!(
+        "wrote {PREPARE_PS1}, {PREPARE_CMD} and {LAUNCHER_FILE} to {}; copy them{} into one folder on a Windows machine with DISM and run one script elevated, once per boot.wim",
+        output_dir.display(),
+        if regs.is_empty() { "" } else { " and the .reg file(s)" }
+    );
+    Ok(ExitCode::SUCCESS)
+}

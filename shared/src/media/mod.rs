@@ -1,0 +1,15 @@
+//! Boot media (issue 11): what goes on the USB stick or ISO besides the admin's Windows PE boot
+//! files, and the formats that carry it.
+//!
+//! - [`layout`]: where every file of the bundle lives on the medium.
+//! - [`launcher`]: the `startnet.cmd` block that finds the bundle, imports its roots and starts the
+//!   agent; installing it replaces an earlier block, never stacks it.
+//! - [`prepare`]: the DISM scripts that prepare a `boot.wim` once (roots into the offline hive, the
+//!   launcher into `startnet.cmd`).
+//!
+//! Nothing here does I/O: inputs are bytes and values, outputs are bytes (or, for images, a plan of
+//! generated chunks and ranges of input files).
+
+pub mod launcher;
+pub mod layout;
+pub mod prepare;
