@@ -17,12 +17,12 @@ use worker::{
 };
 
 use crate::app::cache::ClientCache;
+use crate::app::settings::refusal;
 use crate::app::storage::{
     BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SqlValue, Statement, StorageError,
 };
 use crate::app::{
-    AppState, BlobStore, Clock, DEFAULT_CLIENT_CACHE_MS, Database, Entropy, Limits, Log,
-    MAX_CLIENT_CACHE_MS, RelayConfig, Storage, router,
+    AppState, BlobStore, Clock, Database, Entropy, Log, RelayConfig, Storage, router,
 };
 
 thread_local! {
@@ -286,38 +286,14 @@ impl Log for ConsoleLog {
     }
 }
 
-fn secret(env: &Env, name: &str) -> Option<String> {
-    env.secret(name).ok().map(|s| s.to_string()).filter(|s| !s.is_empty())
+/// A secret or a variable by name (`wrangler secret put`, `[vars]`, or the local env file).
+fn setting(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).ok().or_else(|| env.var(name).ok()).map(|value| value.to_string())
 }
 
-fn var(env: &Env, name: &str) -> Option<String> {
-    env.var(name).ok().map(|s| s.to_string()).filter(|s| !s.trim().is_empty())
-}
-
-fn config(env: &Env) -> RelayConfig {
-    let defaults = Limits::default();
-    let limit =
-        |name: &str, default: u32| var(env, name).and_then(|v| v.parse().ok()).unwrap_or(default);
-    RelayConfig {
-        admin_token: secret(env, "ADMIN_TOKEN"),
-        token_key: secret(env, "TOKEN_SIGNING_KEY").map(String::into_bytes),
-        console_origin: var(env, "CONSOLE_ORIGIN"),
-        gateway_id: var(env, "GATEWAY_ID"),
-        limits: Limits {
-            auth_per_subject: limit("AUTH_RATE_PER_SUBJECT", defaults.auth_per_subject),
-            auth_per_address: limit("AUTH_RATE_PER_ADDRESS", defaults.auth_per_address),
-        },
-        client_cache_ms: var(env, "CLIENT_CACHE_SECONDS")
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .map_or(DEFAULT_CLIENT_CACHE_MS, |seconds| seconds.saturating_mul(1000))
-            .clamp(0, MAX_CLIENT_CACHE_MS),
-    }
-}
-
-fn state(env: Env) -> worker::Result<AppState> {
+fn state(env: Env, config: RelayConfig) -> worker::Result<AppState> {
     let db = env.d1(D1_BINDING)?;
     let bucket = env.bucket(R2_BINDING)?;
-    let config = config(&env);
     Ok(AppState {
         build: Arc::from(crate::app::build_id()),
         db: Arc::new(D1 { db: SendWrapper::new(db) }),
@@ -335,7 +311,14 @@ fn state(env: Env) -> worker::Result<AppState> {
 #[event(fetch)]
 async fn fetch(request: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
     console_error_panic_hook::set_once();
-    let mut response = router(state(env)?).call(request).await?;
+    let config = match RelayConfig::from_env(|name| setting(&env, name)) {
+        Ok(config) => config,
+        Err(problems) => {
+            return worker::IntoResponse::into_raw(refusal(&problems, &ConsoleLog))
+                .map_err(|error| worker::Error::RustError(error.into().to_string()));
+        }
+    };
+    let mut response = router(state(env, config)?).call(request).await?;
     let stream = response.extensions_mut().remove::<RuntimeBody>().and_then(|body| {
         body.handle::<SendWrapper<ReadableStream>>().map(|s| ReadableStream::clone(s))
     });

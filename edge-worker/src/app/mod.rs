@@ -18,6 +18,7 @@ mod health;
 pub mod media;
 pub mod openapi;
 pub mod policy;
+pub mod settings;
 pub mod status;
 pub mod storage;
 pub mod tokens;

@@ -213,6 +213,9 @@ error_codes! {
     StorageUnavailable = "storage_unavailable",
     /// An error inside the relay; `request_id` names the logged detail.
     Internal = "internal",
+    /// The relay's own settings (`wrangler.toml` vars, Worker secrets) are invalid; the worker's
+    /// log names each problem.
+    RelayMisconfigured = "relay_misconfigured",
 }
 
 impl std::fmt::Display for ErrorCode {
