@@ -13,10 +13,12 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Headers, ReadableStream, ResponseInit};
 use worker::send::{SendFuture, SendWrapper};
 use worker::{
-    Bucket, Context, D1Database, Env, HttpRequest, Range, ResponseBody, UploadedPart, event,
+    Bucket, Context, D1Database, Env, HttpRequest, Range, ResponseBody, ScheduleContext,
+    ScheduledEvent, UploadedPart, event,
 };
 
 use crate::app::cache::ClientCache;
+use crate::app::retention::prune;
 use crate::app::settings::refusal;
 use crate::app::storage::{
     BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SqlValue, Statement, StorageError,
@@ -336,6 +338,33 @@ async fn fetch(request: HttpRequest, env: Env, _ctx: Context) -> worker::Result<
         }
         None => worker::IntoResponse::into_raw(response)
             .map_err(|error| worker::Error::RustError(error.into().to_string())),
+    }
+}
+
+/// The Cron Trigger of `wrangler.toml`: retention (see [`crate::app::retention`]).
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let config = match RelayConfig::from_env(|name| setting(&env, name)) {
+        Ok(config) => config,
+        Err(problems) => {
+            for problem in &problems {
+                ConsoleLog.error(&format!(
+                    "retention skipped, the relay's settings are invalid: {problem}"
+                ));
+            }
+            return;
+        }
+    };
+    let outcome = match state(env, config) {
+        Ok(state) => prune(&state).await.map_err(|error| error.detail.unwrap_or(error.message)),
+        Err(error) => Err(error.to_string()),
+    };
+    match outcome {
+        Ok(report) => worker::console_log!(
+            "retention: pruned {}",
+            serde_json::to_string(&report).unwrap_or_default()
+        ),
+        Err(error) => ConsoleLog.error(&format!("retention failed: {error}")),
     }
 }
 

@@ -97,6 +97,8 @@ fn malformed_variables_are_refused_instead_of_silently_defaulted() {
         ("CONSOLE_ORIGIN", "https://console.contoso.example/"),
         ("CONSOLE_ORIGIN", "console.contoso.example"),
         ("GATEWAY_ID", "gw relay"),
+        ("RETAIN_STATUS_DAYS", "0"),
+        ("RETAIN_AUTH_EVENTS_DAYS", "forever"),
     ] {
         let problems = problems_of(&[(variable, value)]);
         assert_eq!(problems.len(), 1, "{variable}={value}: {problems:?}");

@@ -18,6 +18,7 @@ mod health;
 pub mod media;
 pub mod openapi;
 pub mod policy;
+pub mod retention;
 pub mod settings;
 pub mod status;
 pub mod storage;
@@ -65,6 +66,8 @@ pub struct RelayConfig {
     /// `CLIENT_CACHE_SECONDS` (as ms): how long an isolate trusts the latest-version pointer and a
     /// medium's revocation state without asking D1 (see [`cache`]). 0 turns that off.
     pub client_cache_ms: i64,
+    /// `RETAIN_*_DAYS`: how long recorded events, status messages and revoked devices are kept.
+    pub retention: retention::Retention,
 }
 
 /// The default of `CLIENT_CACHE_SECONDS`.
@@ -82,6 +85,7 @@ impl std::fmt::Debug for RelayConfig {
             .field("gateway_id", &self.gateway_id)
             .field("client_cache_ms", &self.client_cache_ms)
             .field("limits", &self.limits)
+            .field("retention", &self.retention)
             .finish()
     }
 }

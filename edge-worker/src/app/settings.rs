@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use osdgate_model::api::ErrorCode;
 
+use super::retention::Retention;
 use super::storage::Log;
 use super::{ApiError, DEFAULT_CLIENT_CACHE_MS, Limits, MAX_CLIENT_CACHE_MS, RelayConfig};
 
@@ -199,6 +200,15 @@ impl RelayConfig {
             DEFAULT_CLIENT_CACHE_MS / 1000,
             &mut problems,
         );
+        let defaults_kept = Retention::default();
+        let mut days = |variable: &'static str, default: i64| {
+            number(variable, get(variable), 1..=3_650, default, &mut problems)
+        };
+        let retention = Retention {
+            auth_events_days: days("RETAIN_AUTH_EVENTS_DAYS", defaults_kept.auth_events_days),
+            status_days: days("RETAIN_STATUS_DAYS", defaults_kept.status_days),
+            devices_days: days("RETAIN_DEVICES_DAYS", defaults_kept.devices_days),
+        };
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -215,6 +225,7 @@ impl RelayConfig {
                     .unwrap_or(defaults.auth_per_address),
             },
             client_cache_ms: client_cache_seconds * 1000,
+            retention,
         })
     }
 }

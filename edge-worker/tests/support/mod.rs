@@ -293,6 +293,7 @@ impl Relay {
             gateway_id: None,
             limits: Limits::default(),
             client_cache_ms: osdgate_relay::app::DEFAULT_CLIENT_CACHE_MS,
+            retention: Default::default(),
         };
         adjust(&mut config);
         let state = AppState {

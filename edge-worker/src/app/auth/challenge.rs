@@ -77,7 +77,10 @@ async fn load_subject(
     }
 }
 
-/// Count one authentication attempt against the subject's and the address's budgets.
+/// Count one authentication attempt against the address's and the subject's budgets. A refused
+/// attempt writes nothing (the conditional upsert leaves a full bucket untouched and returns no
+/// row), so a flood costs D1 reads, not rows; the address is counted first, so one address
+/// cannot create more than its budget of subject buckets per window.
 async fn rate_limit(
     state: &AppState,
     kind: SubjectKind,
@@ -86,11 +89,11 @@ async fn rate_limit(
     now: i64,
 ) -> Result<(), ApiError> {
     let window = now - now.rem_euclid(RATE_WINDOW_MS);
-    let mut buckets =
-        vec![(format!("subject:{}:{id}", kind.as_str()), state.config.limits.auth_per_subject)];
+    let mut buckets = Vec::new();
     if let Some(address) = address.label() {
         buckets.push((format!("address:{address}"), state.config.limits.auth_per_address));
     }
+    buckets.push((format!("subject:{}:{id}", kind.as_str()), state.config.limits.auth_per_subject));
     for (bucket, limit) in buckets {
         let rows = state
             .db
@@ -99,12 +102,12 @@ async fn rate_limit(
                  ON CONFLICT (bucket) DO UPDATE SET \
                  count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END, \
                  window_start = excluded.window_start \
+                 WHERE rate_limits.window_start <> excluded.window_start OR rate_limits.count < ?3 \
                  RETURNING count",
-                &[bucket.as_str().into(), window.into()],
+                &[bucket.as_str().into(), window.into(), i64::from(limit).into()],
             )
             .await?;
-        let count = rows.first().map(|r| r.int("count")).transpose()?.unwrap_or(0);
-        if count > i64::from(limit) {
+        if rows.is_empty() {
             let mut error = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorCode::RateLimited,
@@ -148,6 +151,8 @@ async fn recorded<T>(
 ) -> Result<T, ApiError> {
     let outcome = match &result {
         Ok(_) => "ok",
+        // A refused flood must not fill the log: rate-limited attempts write nothing.
+        Err(error) if error.code == ErrorCode::RateLimited => return result,
         Err(error) => error.code.as_str(),
     };
     // A failure to record must not hide the real answer; it is itself a storage error otherwise.
