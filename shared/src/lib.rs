@@ -11,6 +11,7 @@ pub mod model;
 pub mod preflight;
 pub mod tasksequence;
 pub mod trust;
+pub mod wim;
 
 /// The product name, as the relay reports it in `GET /api/v1/health`.
 pub const PRODUCT_NAME: &str = "osdgate";
