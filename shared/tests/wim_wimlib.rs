@@ -21,15 +21,31 @@ fn tool(path: &str, package: &str) -> &'static str {
     Box::leak(path.to_owned().into_boxed_str())
 }
 
+/// Runs a tool; returns its standard output and error together.
 fn run(program: &str, args: &[&str]) -> String {
-    let output = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
+    run_with_input(program, args, None)
+}
+
+fn run_with_input(program: &str, args: &[&str], input: Option<&str>) -> String {
+    use std::io::Write as _;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.unwrap_or("").as_bytes()).unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
         "{program} {args:?} failed:\n{}\n{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
 }
 
 fn wimlib(args: &[&str]) -> String {
@@ -173,6 +189,8 @@ fn check_case(name: &str, compress: &str, two_images: bool, integrity: bool) {
     let compress_arg = format!("--compress={compress}");
     capture.push(&compress_arg);
     capture.push("--boot");
+    // UNIX owner and mode become tagged items inside the directory entries: kept byte for byte.
+    capture.push("--unix-data");
     if integrity {
         capture.push("--check");
     }
@@ -201,15 +219,20 @@ fn check_case(name: &str, compress: &str, two_images: bool, integrity: bool) {
     let written = std::fs::read(&out).unwrap();
     assert_eq!(written[208..prepared.kept.end as usize], original[208..prepared.kept.end as usize]);
 
-    let verify_args: Vec<&str> = if integrity { vec!["verify", s(&out)] } else { vec!["verify", s(&out)] };
-    let verified = wimlib(&verify_args);
+    assert_eq!(prepared.metadata_compressed, compress == "XPRESS");
+    let verified = wimlib(&["verify", s(&out)]);
     if integrity {
-        // wimlib checks the integrity table before anything else and says so.
-        let info = wimlib(&["info", s(&out), "--header"]);
-        assert!(info.contains("Integrity Size"), "{info}");
-        assert!(!info.contains("Integrity Size              = 0\n"), "{info}");
+        // wimlib checks the integrity table before anything else and says so; a flipped byte in
+        // the kept range (whose chunk hashes were carried over) fails it.
+        assert!(verified.contains("Verifying integrity"), "{verified}");
+        let mut damaged = std::fs::read(&out).unwrap();
+        damaged[300] ^= 1;
+        let damaged_path = dir.path("damaged.wim");
+        std::fs::write(&damaged_path, damaged).unwrap();
+        let output = Command::new(WIMLIB).args(["verify", s(&damaged_path)]).output().unwrap();
+        assert!(!output.status.success(), "a damaged WIM verified");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("integrity"));
     }
-    let _ = verified;
     let info = wimlib(&["info", s(&out)]);
     assert!(info.contains(&format!("Boot Index:     {boot}")), "{info}");
     assert!(info.contains(&format!("Compression:    {}", if compress == "none" { "None" } else { compress })), "{info}");
@@ -294,4 +317,59 @@ fn inspect_reports_images_and_startnet() {
     let image = &inspection.images[0];
     assert_eq!(image.xml.name.as_deref(), Some("Microsoft Windows PE (x64)"));
     assert_eq!(image.startnet.as_deref().ok(), Some(&b"wpeinit\r\n"[..]));
+}
+
+/// Named streams (captured from an NTFS image that `ntfscp` fills without mounting) on
+/// startnet.cmd itself and on another file: WIMGAPI and wimlib then keep the unnamed stream in an
+/// extra stream entry with the dentry's own hash zeroed, which the writer must find and change.
+#[test]
+fn named_streams_survive_and_the_unnamed_one_is_replaced() {
+    let mkntfs = tool("/usr/sbin/mkntfs", "ntfs-3g");
+    let ntfscp = tool("/usr/sbin/ntfscp", "ntfs-3g");
+    let dir = Scratch::new("ads");
+    let tree = dir.path("tree");
+    winpe_tree(&tree, "pe");
+    let ntfs = dir.path("ntfs.img");
+    std::fs::File::create(&ntfs).unwrap().set_len(8 << 20).unwrap();
+    run(mkntfs, &["-F", "-f", "-q", s(&ntfs)]);
+    let startnet = dir.path("startnet.cmd");
+    std::fs::write(&startnet, b"wpeinit\r\n").unwrap();
+    let zone = dir.path("zone.txt");
+    std::fs::write(&zone, b"[ZoneTransfer]\r\nZoneId=3\r\n").unwrap();
+    let notes = dir.path("notes.txt");
+    std::fs::write(&notes, b"notes\r\n").unwrap();
+    run(ntfscp, &["-f", s(&ntfs), s(&startnet), "startnet.cmd"]);
+    run(ntfscp, &["-f", "-N", "Zone.Identifier", s(&ntfs), s(&zone), "startnet.cmd"]);
+    run(ntfscp, &["-f", s(&ntfs), s(&notes), "notes.txt"]);
+    run(ntfscp, &["-f", "-N", "extra", s(&ntfs), s(&zone), "notes.txt"]);
+    let wim = dir.path("boot.wim");
+    wimlib(&["capture", s(&ntfs), s(&wim), "Microsoft Windows PE (x64)", "--compress=XPRESS", "--boot"]);
+    let commands = format!(
+        "add {} /Windows\ndelete /Windows/System32/startnet.cmd\nrename /startnet.cmd /Windows/System32/startnet.cmd\n",
+        s(&tree.join("Windows"))
+    );
+    run_with_input(tool(WIMLIB, "wimtools"), &["update", s(&wim), "1"], Some(&commands));
+    let before = detailed_listing(&wim, 1);
+    assert!(before.contains("Named data stream \"Zone.Identifier\""), "{before}");
+
+    let out = dir.path("prepared.wim");
+    prepare_file(&wim, &out, None, PrepareOptions::default());
+    wimlib(&["verify", s(&out)]);
+    let before = per_file(&before);
+    let after = per_file(&detailed_listing(&out, 1));
+    assert_eq!(before.len(), after.len());
+    for ((path, block_before), (_, block_after)) in before.iter().zip(&after) {
+        if path == "/Windows/System32/startnet.cmd" {
+            // The named stream is kept as it was; only the unnamed stream is new.
+            let named = |block: &str| block.split("Named data stream").nth(1).map(str::to_owned);
+            assert!(named(block_before).is_some());
+            assert_eq!(named(block_before), named(block_after));
+            assert_ne!(block_before, block_after);
+        } else {
+            assert!(block_before == block_after, "{path} changed:\n{block_before}\n{block_after}");
+        }
+    }
+    let applied = dir.path("applied");
+    wimlib(&["apply", s(&out), "1", s(&applied)]);
+    assert_eq!(std::fs::read(applied.join("Windows/System32/startnet.cmd")).unwrap(), launcher(b"wpeinit\r\n"));
 }
