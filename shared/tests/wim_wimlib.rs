@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use osdgate_model::wim::{IntegrityOutcome, PrepareOptions, Preparation, PreparedWim, inspect, prepare};
+use osdgate_model::wim::{
+    IntegrityOutcome, Preparation, PrepareOptions, PreparedWim, inspect, prepare,
+};
 
 const WIMLIB: &str = "/usr/bin/wimlib-imagex";
 
@@ -126,7 +128,12 @@ fn launcher(current: &[u8]) -> Vec<u8> {
     text
 }
 
-fn prepare_file(input: &Path, output: &Path, index: Option<u32>, options: PrepareOptions) -> PreparedWim {
+fn prepare_file(
+    input: &Path,
+    output: &Path,
+    index: Option<u32>,
+    options: PrepareOptions,
+) -> PreparedWim {
     let source = std::fs::read(input).unwrap();
     let preparation = Preparation::open(source.as_slice(), index).expect("opens");
     let new = launcher(&preparation.current);
@@ -144,7 +151,9 @@ fn detailed_listing(wim: &Path, index: u32) -> String {
         // Where a blob lies and how it is stored move with the rewrite; the reference count of a
         // blob shared with the replaced startnet.cmd drops by one.
         .filter(|l| {
-            !["Offset in WIM", "Compressed size", "Flags ", "Reference Count"].iter().any(|p| l.starts_with(p))
+            !["Offset in WIM", "Compressed size", "Flags ", "Reference Count"]
+                .iter()
+                .any(|p| l.starts_with(p))
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -176,7 +185,8 @@ fn per_file(listing: &str) -> Vec<(String, String)> {
 }
 
 fn diff_trees(a: &Path, b: &Path) -> Vec<String> {
-    let output = Command::new("diff").args(["-rq", "--no-dereference", s(a), s(b)]).output().unwrap();
+    let output =
+        Command::new("diff").args(["-rq", "--no-dereference", s(a), s(b)]).output().unwrap();
     String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect()
 }
 
@@ -212,7 +222,11 @@ fn check_case(name: &str, compress: &str, two_images: bool, integrity: bool) {
     assert_eq!(prepared.index, boot, "the boot index is the default");
     assert!(!prepared.unchanged);
     if integrity {
-        assert!(matches!(prepared.integrity, IntegrityOutcome::Regenerated { .. }), "{:?}", prepared.integrity);
+        assert!(
+            matches!(prepared.integrity, IntegrityOutcome::Regenerated { .. }),
+            "{:?}",
+            prepared.integrity
+        );
     }
     // The untouched bytes really are the original's.
     let original = std::fs::read(&wim).unwrap();
@@ -235,7 +249,13 @@ fn check_case(name: &str, compress: &str, two_images: bool, integrity: bool) {
     }
     let info = wimlib(&["info", s(&out)]);
     assert!(info.contains(&format!("Boot Index:     {boot}")), "{info}");
-    assert!(info.contains(&format!("Compression:    {}", if compress == "none" { "None" } else { compress })), "{info}");
+    assert!(
+        info.contains(&format!(
+            "Compression:    {}",
+            if compress == "none" { "None" } else { compress }
+        )),
+        "{info}"
+    );
 
     // Every file of the changed image as before except startnet.cmd; the other image identical.
     let before = per_file(&detailed_listing(&wim, boot));
@@ -246,7 +266,10 @@ fn check_case(name: &str, compress: &str, two_images: bool, integrity: bool) {
         if path_before.eq_ignore_ascii_case("/Windows/System32/startnet.cmd") {
             assert_ne!(block_before, block_after);
         } else {
-            assert!(block_before == block_after, "{path_before} changed:\n{block_before}\n{block_after}");
+            assert!(
+                block_before == block_after,
+                "{path_before} changed:\n{block_before}\n{block_after}"
+            );
         }
     }
     if two_images {
@@ -309,7 +332,14 @@ fn inspect_reports_images_and_startnet() {
     let tree = dir.path("tree");
     winpe_tree(&tree, "pe");
     let wim = dir.path("boot.wim");
-    wimlib(&["capture", s(&tree), s(&wim), "Microsoft Windows PE (x64)", "--compress=LZX", "--boot"]);
+    wimlib(&[
+        "capture",
+        s(&tree),
+        s(&wim),
+        "Microsoft Windows PE (x64)",
+        "--compress=LZX",
+        "--boot",
+    ]);
     let bytes = std::fs::read(&wim).unwrap();
     let inspection = inspect(bytes.as_slice()).expect("inspects");
     assert_eq!(inspection.boot_index, 1);
@@ -343,7 +373,14 @@ fn named_streams_survive_and_the_unnamed_one_is_replaced() {
     run(ntfscp, &["-f", s(&ntfs), s(&notes), "notes.txt"]);
     run(ntfscp, &["-f", "-N", "extra", s(&ntfs), s(&zone), "notes.txt"]);
     let wim = dir.path("boot.wim");
-    wimlib(&["capture", s(&ntfs), s(&wim), "Microsoft Windows PE (x64)", "--compress=XPRESS", "--boot"]);
+    wimlib(&[
+        "capture",
+        s(&ntfs),
+        s(&wim),
+        "Microsoft Windows PE (x64)",
+        "--compress=XPRESS",
+        "--boot",
+    ]);
     let commands = format!(
         "add {} /Windows\ndelete /Windows/System32/startnet.cmd\nrename /startnet.cmd /Windows/System32/startnet.cmd\n",
         s(&tree.join("Windows"))
@@ -371,5 +408,8 @@ fn named_streams_survive_and_the_unnamed_one_is_replaced() {
     }
     let applied = dir.path("applied");
     wimlib(&["apply", s(&out), "1", s(&applied)]);
-    assert_eq!(std::fs::read(applied.join("Windows/System32/startnet.cmd")).unwrap(), launcher(b"wpeinit\r\n"));
+    assert_eq!(
+        std::fs::read(applied.join("Windows/System32/startnet.cmd")).unwrap(),
+        launcher(b"wpeinit\r\n")
+    );
 }

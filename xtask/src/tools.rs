@@ -41,6 +41,10 @@ const DEBIAN_TEST_PACKAGES: &[(&str, &str)] = &[
     ("wine64", "/usr/lib/wine/wine64"),
     ("gcc-mingw-w64-x86-64", "/usr/bin/x86_64-w64-mingw32-gcc"),
     ("ca-certificates", "/etc/ssl/certs/ca-certificates.crt"),
+    // WIM interop tests (issue 15): wimlib-imagex captures, verifies and applies boot images;
+    // ntfs-3g's mkntfs/ntfscp build an NTFS image with named streams for wimlib to capture.
+    ("wimtools", "/usr/bin/wimlib-imagex"),
+    ("ntfs-3g", "/usr/sbin/mkntfs"),
 ];
 
 pub fn ensure(root: &Path, needs: Needs) -> Result<Tools> {

@@ -81,7 +81,7 @@ impl<'a> BitReader<'a> {
     /// Aligns to the next 16-bit word as an LZX uncompressed block requires (discarding a whole
     /// word when already aligned) and returns the byte position of the data that follows.
     pub fn align_for_uncompressed(&mut self) -> usize {
-        if self.count % 16 == 0 {
+        if self.count.is_multiple_of(16) {
             // Aligned: the next 16 bits are padding.
             if self.count == 0 {
                 self.refill();

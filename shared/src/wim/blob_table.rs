@@ -39,9 +39,14 @@ impl BlobEntry {
 /// Reads and checks the blob table the header points to: every resource lies inside the file
 /// before the blob table's own end or anywhere else within the file, none is solid or spanned, and
 /// the number of metadata resources equals the header's image count.
-pub fn read_blob_table<S: WimSource + ?Sized>(source: &S, header: &Header) -> WimResult<Vec<BlobEntry>> {
+pub fn read_blob_table<S: WimSource + ?Sized>(
+    source: &S,
+    header: &Header,
+) -> WimResult<Vec<BlobEntry>> {
     let table = header.blob_table;
-    if table.is_compressed() || table.size_in_wim != table.original_size || table.size_in_wim % ENTRY_SIZE as u64 != 0
+    if table.is_compressed()
+        || table.size_in_wim != table.original_size
+        || !table.size_in_wim.is_multiple_of(ENTRY_SIZE as u64)
     {
         return Err(WimError::file(WimErrorKind::BadBlobTable, 48));
     }
@@ -55,7 +60,10 @@ pub fn read_blob_table<S: WimSource + ?Sized>(source: &S, header: &Header) -> Wi
             return Err(WimError::file(WimErrorKind::Solid, at));
         }
         if resource.flags & resource_flags::SPANNED != 0 {
-            return Err(WimError::file(WimErrorKind::Split { part: header.part_number, total: header.total_parts }, at));
+            return Err(WimError::file(
+                WimErrorKind::Split { part: header.part_number, total: header.total_parts },
+                at,
+            ));
         }
         let inside = resource.end().is_some_and(|end| end <= file_size);
         let sizes_ok = resource.is_compressed() || resource.size_in_wim == resource.original_size;
@@ -64,11 +72,19 @@ pub fn read_blob_table<S: WimSource + ?Sized>(source: &S, header: &Header) -> Wi
         }
         let mut hash = [0u8; 20];
         hash.copy_from_slice(&raw[30..50]);
-        entries.push(BlobEntry { resource, part_number: le_u16(raw, 24), reference_count: le_u32(raw, 26), hash });
+        entries.push(BlobEntry {
+            resource,
+            part_number: le_u16(raw, 24),
+            reference_count: le_u32(raw, 26),
+            hash,
+        });
     }
     let found = entries.iter().filter(|e| e.is_metadata()).count() as u32;
     if found != header.image_count {
-        return Err(WimError::file(WimErrorKind::MetadataCount { found, images: header.image_count }, table.offset));
+        return Err(WimError::file(
+            WimErrorKind::MetadataCount { found, images: header.image_count },
+            table.offset,
+        ));
     }
     Ok(entries)
 }

@@ -101,7 +101,8 @@ impl ResourceHeader {
     /// The 24 on-disk bytes.
     pub fn to_bytes(self) -> [u8; 24] {
         let mut out = [0u8; 24];
-        let size_and_flags = (self.size_in_wim & 0x00ff_ffff_ffff_ffff) | (u64::from(self.flags) << 56);
+        let size_and_flags =
+            (self.size_in_wim & 0x00ff_ffff_ffff_ffff) | (u64::from(self.flags) << 56);
         out[0..8].copy_from_slice(&size_and_flags.to_le_bytes());
         out[8..16].copy_from_slice(&self.offset.to_le_bytes());
         out[16..24].copy_from_slice(&self.original_size.to_le_bytes());
@@ -197,7 +198,8 @@ impl Header {
         let chunk_size = le_u32(bytes, 20);
         let part_number = le_u16(bytes, 40);
         let total_parts = le_u16(bytes, 42);
-        if version == VERSION_SOLID || flags & (flags::COMPRESS_LZMS | flags::COMPRESS_XPRESS2) != 0 {
+        if version == VERSION_SOLID || flags & (flags::COMPRESS_LZMS | flags::COMPRESS_XPRESS2) != 0
+        {
             return Err(err(WimErrorKind::Solid, 12));
         }
         if version != VERSION_DEFAULT {

@@ -53,8 +53,8 @@ pub(crate) fn canonical_codes(lengths: &[u8]) -> Result<Vec<u32>, ()> {
     count[0] = 0;
     // Kraft: the sum of 2^-len must not exceed 1.
     let mut left: i64 = 1;
-    for len in 1..=32 {
-        left = left * 2 - i64::from(count[len]);
+    for &n in &count[1..] {
+        left = left * 2 - i64::from(n);
         if left < 0 {
             return Err(());
         }

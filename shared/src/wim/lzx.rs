@@ -53,7 +53,11 @@ fn slot_tables() -> ([u32; 50], [u32; 50]) {
 const CORRUPT: &str = "LZX";
 
 /// Decompresses one chunk into exactly `out_len` bytes. `window` is the WIM's chunk size.
-pub fn decompress_chunk(input: &[u8], out_len: usize, window: usize) -> Result<Vec<u8>, &'static str> {
+pub fn decompress_chunk(
+    input: &[u8],
+    out_len: usize,
+    window: usize,
+) -> Result<Vec<u8>, &'static str> {
     let slots = position_slots(window).ok_or(CORRUPT)?;
     if out_len > window {
         return Err(CORRUPT);
@@ -110,10 +114,8 @@ pub fn decompress_chunk(input: &[u8], out_len: usize, window: usize) -> Result<V
                     }
                     match_len += MIN_MATCH;
                     let offset = if slot < 3 {
-                        let offset = recent[slot];
-                        recent[slot] = recent[0];
-                        recent[0] = offset;
-                        offset
+                        recent.swap(slot, 0);
+                        recent[0]
                     } else {
                         let extra = extra_bits[slot];
                         let mut formatted = slot_base[slot];
@@ -149,7 +151,12 @@ pub fn decompress_chunk(input: &[u8], out_len: usize, window: usize) -> Result<V
                 let header = input.get(pos..pos + 12).ok_or(CORRUPT)?;
                 for (i, slot) in recent.iter_mut().enumerate() {
                     let at = 4 * i;
-                    *slot = u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+                    *slot = u32::from_le_bytes([
+                        header[at],
+                        header[at + 1],
+                        header[at + 2],
+                        header[at + 3],
+                    ]);
                     if *slot == 0 || *slot as usize > window {
                         return Err(CORRUPT);
                     }

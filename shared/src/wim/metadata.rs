@@ -87,7 +87,9 @@ pub fn root_offset(meta: &[u8], image: u32) -> WimResult<usize> {
     }
     let mut sum = minimum;
     for i in 0..count as usize {
-        sum = sum.checked_add(le_u64(meta, 8 + 8 * i)).ok_or_else(|| bad("security descriptor sizes overflow", 8))?;
+        sum = sum
+            .checked_add(le_u64(meta, 8 + 8 * i))
+            .ok_or_else(|| bad("security descriptor sizes overflow", 8))?;
     }
     if sum > total {
         return Err(bad("security descriptors exceed the security data", 8 + 8 * count));
@@ -101,7 +103,8 @@ pub fn root_offset(meta: &[u8], image: u32) -> WimResult<usize> {
 
 /// Reads the dentry at `offset`; `None` for an end-of-directory entry.
 pub fn read_dentry(meta: &[u8], image: u32, offset: usize) -> WimResult<Option<Dentry>> {
-    let bad = |what, at: usize| WimError::metadata(WimErrorKind::BadMetadata(what), image, at as u64);
+    let bad =
+        |what, at: usize| WimError::metadata(WimErrorKind::BadMetadata(what), image, at as u64);
     if offset.checked_add(8).is_none_or(|end| end > meta.len()) {
         return Err(bad("directory entry beyond the end", offset));
     }
@@ -109,7 +112,9 @@ pub fn read_dentry(meta: &[u8], image: u32, offset: usize) -> WimResult<Option<D
     if raw_length <= 8 {
         return Ok(None);
     }
-    let length = raw_length.checked_next_multiple_of(8).ok_or_else(|| bad("directory entry length", offset))?;
+    let length = raw_length
+        .checked_next_multiple_of(8)
+        .ok_or_else(|| bad("directory entry length", offset))?;
     if length < DENTRY_FIXED as u64 || offset as u64 + length > meta.len() as u64 {
         return Err(bad("directory entry length out of range", offset));
     }
@@ -119,7 +124,7 @@ pub fn read_dentry(meta: &[u8], image: u32, offset: usize) -> WimResult<Option<D
     let num_extra = le_u16(meta, offset + 96) as usize;
     let short_bytes = le_u16(meta, offset + 98) as usize;
     let name_bytes = le_u16(meta, offset + 100) as usize;
-    if name_bytes % 2 != 0 || short_bytes % 2 != 0 {
+    if !name_bytes.is_multiple_of(2) || !short_bytes.is_multiple_of(2) {
         return Err(bad("odd UTF-16 name length", offset + 98));
     }
     let mut needed = DENTRY_FIXED;
@@ -146,9 +151,10 @@ pub fn read_dentry(meta: &[u8], image: u32, offset: usize) -> WimResult<Option<D
         let entry_length = le_u64(meta, at)
             .checked_next_multiple_of(8)
             .filter(|&l| l >= STREAM_FIXED as u64 && at as u64 + l <= meta.len() as u64)
-            .ok_or_else(|| bad("stream entry length out of range", at))? as usize;
+            .ok_or_else(|| bad("stream entry length out of range", at))?
+            as usize;
         let stream_name_bytes = le_u16(meta, at + 36) as usize;
-        if stream_name_bytes % 2 != 0 || STREAM_FIXED + stream_name_bytes > entry_length {
+        if !stream_name_bytes.is_multiple_of(2) || STREAM_FIXED + stream_name_bytes > entry_length {
             return Err(bad("stream name longer than its entry", at + 36));
         }
         streams.push(StreamRef { hash_at: at + 16, named: stream_name_bytes != 0 });
@@ -166,7 +172,13 @@ pub fn children(meta: &[u8], image: u32, directory: &Dentry) -> WimResult<Vec<De
     let mut at = usize::try_from(directory.subdir_offset)
         .ok()
         .filter(|&at| at < meta.len())
-        .ok_or_else(|| WimError::metadata(WimErrorKind::BadMetadata("children beyond the end"), image, directory.offset as u64))?;
+        .ok_or_else(|| {
+            WimError::metadata(
+                WimErrorKind::BadMetadata("children beyond the end"),
+                image,
+                directory.offset as u64,
+            )
+        })?;
     // Each entry is at least 8 bytes past the previous one, so the loop ends.
     while let Some(child) = read_dentry(meta, image, at)? {
         at = child.next;
@@ -186,15 +198,22 @@ fn name_matches(name: &[u16], wanted: &str) -> bool {
 /// match wins over another spelling in the same directory).
 pub fn find_path(meta: &[u8], image: u32, path: &[&'static str]) -> WimResult<Dentry> {
     let root_at = root_offset(meta, image)?;
-    let mut current = read_dentry(meta, image, root_at)?
-        .ok_or_else(|| WimError::metadata(WimErrorKind::BadMetadata("empty image"), image, root_at as u64))?;
+    let mut current = read_dentry(meta, image, root_at)?.ok_or_else(|| {
+        WimError::metadata(WimErrorKind::BadMetadata("empty image"), image, root_at as u64)
+    })?;
     for (depth, component) in path.iter().enumerate() {
         if !current.is_directory() {
-            return Err(WimError::metadata(WimErrorKind::NotWindowsPe(full_path(path, depth)), image, current.offset as u64));
+            return Err(WimError::metadata(
+                WimErrorKind::NotWindowsPe(full_path(path, depth)),
+                image,
+                current.offset as u64,
+            ));
         }
         let siblings = children(meta, image, &current)?;
-        let exact = siblings.iter().position(|d| d.name.iter().copied().eq(component.encode_utf16()));
-        let found = exact.or_else(|| siblings.iter().position(|d| name_matches(&d.name, component)));
+        let exact =
+            siblings.iter().position(|d| d.name.iter().copied().eq(component.encode_utf16()));
+        let found =
+            exact.or_else(|| siblings.iter().position(|d| name_matches(&d.name, component)));
         current = match found {
             Some(i) => siblings[i].clone(),
             None => {
@@ -235,8 +254,14 @@ pub struct Startnet {
 /// Finds `startnet.cmd` and checks it is a plain file.
 pub fn find_startnet(meta: &[u8], image: u32) -> WimResult<Startnet> {
     let dentry = find_path(meta, image, &STARTNET_PATH)?;
-    if dentry.attributes & (ATTRIBUTE_DIRECTORY | ATTRIBUTE_REPARSE_POINT | ATTRIBUTE_ENCRYPTED) != 0 {
-        return Err(WimError::metadata(WimErrorKind::StartnetNotAFile, image, dentry.offset as u64));
+    if dentry.attributes & (ATTRIBUTE_DIRECTORY | ATTRIBUTE_REPARSE_POINT | ATTRIBUTE_ENCRYPTED)
+        != 0
+    {
+        return Err(WimError::metadata(
+            WimErrorKind::StartnetNotAFile,
+            image,
+            dentry.offset as u64,
+        ));
     }
     let stream = dentry.unnamed_data_stream(meta);
     let mut hash = [0u8; 20];

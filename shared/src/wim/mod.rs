@@ -33,7 +33,8 @@ use std::fmt;
 
 pub use header::{Compression, Header};
 pub use prepare::{
-    ImageInfo, Inspection, IntegrityOutcome, PrepareOptions, Preparation, PreparedWim, Wim, inspect, prepare,
+    ImageInfo, Inspection, IntegrityOutcome, Preparation, PrepareOptions, PreparedWim, Wim,
+    inspect, prepare,
 };
 
 /// Random access to the bytes of a WIM. The CLI implements it over a file, the console over a
@@ -197,7 +198,9 @@ impl fmt::Display for WimErrorKind {
                 "not a WIM file (no `MSWIM` signature): give the boot image, usually \
                  `sources\\boot.wim` on the Windows PE media"
             ),
-            K::HeaderSize(size) => write!(f, "header size {size} is not 208: not a WIM this reader knows"),
+            K::HeaderSize(size) => {
+                write!(f, "header size {size} is not 208: not a WIM this reader knows")
+            }
             K::UnsupportedVersion(version) => write!(
                 f,
                 "WIM version {version:#x} is not supported (expected 0x10d00): export the image \
@@ -216,25 +219,36 @@ impl fmt::Display for WimErrorKind {
                  `wimlib-imagex join boot.wim boot*.swm`)"
             ),
             K::UnknownCompression(flags) => write!(f, "unknown compression flags {flags:#x}"),
-            K::BadChunkSize(size) => write!(f, "chunk size {size} is not allowed for this compression"),
+            K::BadChunkSize(size) => {
+                write!(f, "chunk size {size} is not allowed for this compression")
+            }
             K::BadBlobTable => write!(f, "the blob table is malformed"),
-            K::BadResource => write!(f, "a resource header points outside the file or has impossible sizes"),
+            K::BadResource => {
+                write!(f, "a resource header points outside the file or has impossible sizes")
+            }
             K::BadChunkTable => write!(f, "the chunk table of a compressed resource is malformed"),
-            K::CorruptData(method) => write!(f, "{method} data does not decompress: the WIM is damaged"),
+            K::CorruptData(method) => {
+                write!(f, "{method} data does not decompress: the WIM is damaged")
+            }
             K::HashMismatch => write!(f, "a resource does not match its SHA-1: the WIM is damaged"),
             K::MetadataCount { found, images } => write!(
                 f,
                 "the header says {images} image(s) but the blob table has {found} metadata resource(s)"
             ),
             K::NoSuchImage { index, images } => {
-                write!(f, "there is no image {index}: this WIM has {images} image(s) (--index 1..={images})")
+                write!(
+                    f,
+                    "there is no image {index}: this WIM has {images} image(s) (--index 1..={images})"
+                )
             }
-            K::NoBootIndex { images } => write!(
-                f,
-                "the WIM has {images} images and no boot index: choose one with --index"
-            ),
+            K::NoBootIndex { images } => {
+                write!(f, "the WIM has {images} images and no boot index: choose one with --index")
+            }
             K::MetadataTooLarge(size) => {
-                write!(f, "an image's metadata of {size} bytes is larger than a boot image's can be")
+                write!(
+                    f,
+                    "an image's metadata of {size} bytes is larger than a boot image's can be"
+                )
             }
             K::BadMetadata(what) => write!(f, "the image's metadata is malformed: {what}"),
             K::NotWindowsPe(path) => write!(
@@ -247,7 +261,9 @@ impl fmt::Display for WimErrorKind {
                 "`Windows\\System32\\startnet.cmd` is not a plain file (directory, link or \
                  encrypted): replace it with a plain file in the image first"
             ),
-            K::MissingBlob => write!(f, "a file's data is missing from the blob table: the WIM is damaged"),
+            K::MissingBlob => {
+                write!(f, "a file's data is missing from the blob table: the WIM is damaged")
+            }
             K::BadXml(what) => write!(f, "the XML data is malformed: {what}"),
             K::BadIntegrityTable => write!(f, "the integrity table is malformed"),
             K::LauncherTooLarge => write!(f, "the launcher is larger than 16 MiB"),
@@ -266,13 +282,17 @@ pub(crate) fn read_range<S: WimSource + ?Sized>(
     len: u64,
     what: &'static str,
 ) -> WimResult<Vec<u8>> {
-    let end = offset.checked_add(len).ok_or_else(|| WimError::file(WimErrorKind::BadResource, offset))?;
+    let end =
+        offset.checked_add(len).ok_or_else(|| WimError::file(WimErrorKind::BadResource, offset))?;
     if end > source.size() {
         return Err(WimError::file(WimErrorKind::Truncated { what }, offset));
     }
-    let len = usize::try_from(len).map_err(|_| WimError::file(WimErrorKind::BadResource, offset))?;
+    let len =
+        usize::try_from(len).map_err(|_| WimError::file(WimErrorKind::BadResource, offset))?;
     let mut buf = vec![0u8; len];
-    source.read_at(offset, &mut buf).map_err(|message| WimError::file(WimErrorKind::Read(message), offset))?;
+    source
+        .read_at(offset, &mut buf)
+        .map_err(|message| WimError::file(WimErrorKind::Read(message), offset))?;
     Ok(buf)
 }
 

@@ -47,9 +47,19 @@ impl Wim {
         if xml_resource.is_compressed() || xml_resource.size_in_wim != xml_resource.original_size {
             return Err(WimError::file(WimErrorKind::BadXml("compressed XML data"), 72));
         }
-        let xml_bytes = read_range(source, xml_resource.offset, xml_resource.size_in_wim.min(METADATA_LIMIT), "XML data")?;
+        let xml_bytes = read_range(
+            source,
+            xml_resource.offset,
+            xml_resource.size_in_wim.min(METADATA_LIMIT),
+            "XML data",
+        )?;
         let xml = WimXml::parse(&xml_bytes)?;
-        let by_hash = blobs.iter().enumerate().filter(|(_, b)| !b.is_metadata()).map(|(i, b)| (b.hash, i)).collect();
+        let by_hash = blobs
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.is_metadata())
+            .map(|(i, b)| (b.hash, i))
+            .collect();
         Ok(Wim { header, blobs, xml, by_hash, size })
     }
 
@@ -65,7 +75,12 @@ impl Wim {
             .filter(|(_, b)| b.is_metadata())
             .nth(index as usize - 1)
             .map(|(i, _)| i)
-            .ok_or_else(|| WimError::file(WimErrorKind::MetadataCount { found: 0, images }, self.header.blob_table.offset))
+            .ok_or_else(|| {
+                WimError::file(
+                    WimErrorKind::MetadataCount { found: 0, images },
+                    self.header.blob_table.offset,
+                )
+            })
     }
 
     /// The image to change: `requested`, else the header's boot index, else the only image.
@@ -94,7 +109,12 @@ impl Wim {
     }
 
     /// The contents of the blob with `hash` (empty for the zero hash), checked against it.
-    pub fn blob<S: WimSource + ?Sized>(&self, source: &S, hash: &Sha1, limit: u64) -> WimResult<Vec<u8>> {
+    pub fn blob<S: WimSource + ?Sized>(
+        &self,
+        source: &S,
+        hash: &Sha1,
+        limit: u64,
+    ) -> WimResult<Vec<u8>> {
         if hash.iter().all(|&b| b == 0) {
             return Ok(Vec::new());
         }
@@ -155,7 +175,8 @@ pub fn inspect<S: WimSource + ?Sized>(source: &S) -> WimResult<Inspection> {
             let found = find_startnet(&meta, index)?;
             wim.blob(source, &found.hash, STARTNET_LIMIT)
         });
-        let xml = wim.xml.image(index).cloned().unwrap_or(XmlImage { index, ..XmlImage::default() });
+        let xml =
+            wim.xml.image(index).cloned().unwrap_or(XmlImage { index, ..XmlImage::default() });
         images.push(ImageInfo { index, xml, startnet });
     }
     Ok(Inspection {
@@ -297,10 +318,15 @@ pub fn prepare<S: WimSource + ?Sized>(
     // dropped and the new contents' added.
     let zero = [0u8; 20];
     let mut blobs = wim.blobs.clone();
-    if old_hash != zero {
-        if let Some(&i) = wim.by_hash.get(&old_hash) {
-            blobs[i].reference_count = blobs[i].reference_count.saturating_sub(1);
-        }
+    // The old contents lose this reference; when none is left their entry goes (as wimlib does
+    // when it deletes files: it trusts the stored counts). No other entry is dropped, whatever
+    // its stored count.
+    let mut released = None;
+    if old_hash != zero
+        && let Some(&i) = wim.by_hash.get(&old_hash)
+    {
+        blobs[i].reference_count = blobs[i].reference_count.saturating_sub(1);
+        released = Some(i);
     }
     let mut new_blob_needed = false;
     if new_hash != zero {
@@ -313,7 +339,7 @@ pub fn prepare<S: WimSource + ?Sized>(
     let mut keep_end = HEADER_SIZE as u64;
     let mut kept_blobs = Vec::with_capacity(blobs.len() + 1);
     for (i, blob) in blobs.into_iter().enumerate() {
-        if i != meta_slot && !blob.is_metadata() && blob.reference_count == 0 {
+        if released == Some(i) && blob.reference_count == 0 {
             continue;
         }
         if i != meta_slot {
@@ -344,14 +370,20 @@ pub fn prepare<S: WimSource + ?Sized>(
         appended.extend_from_slice(startnet);
         position += startnet.len() as u64;
     }
-    let (meta_resource, meta_bytes) = write_resource(&new_meta, header, position, resource_flags::METADATA);
+    let (meta_resource, meta_bytes) =
+        write_resource(&new_meta, header, position, resource_flags::METADATA);
     appended.extend_from_slice(&meta_bytes);
     position += meta_bytes.len() as u64;
 
     let mut entries: Vec<BlobEntry> = Vec::with_capacity(kept_blobs.len() + 1);
     for (i, mut blob) in kept_blobs {
         if i == meta_slot {
-            blob = BlobEntry { resource: meta_resource, part_number: 1, reference_count: 1, hash: meta_hash };
+            blob = BlobEntry {
+                resource: meta_resource,
+                part_number: 1,
+                reference_count: 1,
+                hash: meta_hash,
+            };
         }
         entries.push(blob);
     }
@@ -384,7 +416,8 @@ pub fn prepare<S: WimSource + ?Sized>(
     }
     let integrity = if keep_integrity {
         let integrity_end = table_resource.offset + table_resource.size_in_wim;
-        let (table, outcome) = regenerate_integrity(source, wim, keep_end, &appended, integrity_end)?;
+        let (table, outcome) =
+            regenerate_integrity(source, wim, keep_end, &appended, integrity_end)?;
         let bytes = table.to_bytes();
         new_header.integrity = ResourceHeader {
             size_in_wim: bytes.len() as u64,
@@ -421,9 +454,10 @@ fn regenerate_integrity<S: WimSource + ?Sized>(
     integrity_end: u64,
 ) -> WimResult<(IntegrityTable, IntegrityOutcome)> {
     let old = &wim.header.integrity;
-    let old_table = read_range(source, old.offset, old.size_in_wim.min(METADATA_LIMIT), "integrity table")
-        .and_then(|bytes| IntegrityTable::parse(&bytes, old.offset))
-        .ok();
+    let old_table =
+        read_range(source, old.offset, old.size_in_wim.min(METADATA_LIMIT), "integrity table")
+            .and_then(|bytes| IntegrityTable::parse(&bytes, old.offset))
+            .ok();
     let old_end = wim.header.blob_table.end().unwrap_or(0);
     let chunk_size = old_table.as_ref().map_or(DEFAULT_CHUNK_SIZE, |t| t.chunk_size);
     let start = HEADER_SIZE as u64;
@@ -435,12 +469,14 @@ fn regenerate_integrity<S: WimSource + ?Sized>(
         let from = start + j * chunk;
         let to = (from + chunk).min(integrity_end);
         let old_to = (from + chunk).min(old_end);
-        if let Some(old) = old_table.as_ref().filter(|_| to <= keep_end && old_to == to) {
-            if let Some(hash) = old.hashes.get(j as usize) {
-                hashes.push(*hash);
-                reused += 1;
-                continue;
-            }
+        if let Some(hash) = old_table
+            .as_ref()
+            .filter(|_| to <= keep_end && old_to == to)
+            .and_then(|old| old.hashes.get(j as usize))
+        {
+            hashes.push(*hash);
+            reused += 1;
+            continue;
         }
         use sha1::Digest as _;
         let mut hasher = sha1::Sha1::new();

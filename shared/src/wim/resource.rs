@@ -30,7 +30,12 @@ pub fn read_resource<S: WimSource + ?Sized>(
 
 /// Decompresses the stored bytes of a chunk-compressed resource of `original_size` bytes that
 /// starts at file offset `at` (for error positions).
-pub(crate) fn decompress_resource(stored: &[u8], header: &Header, original_size: u64, at: u64) -> WimResult<Vec<u8>> {
+pub(crate) fn decompress_resource(
+    stored: &[u8],
+    header: &Header,
+    original_size: u64,
+    at: u64,
+) -> WimResult<Vec<u8>> {
     let chunk_size = u64::from(header.chunk_size);
     let bad_table = |offset: u64| WimError::file(WimErrorKind::BadChunkTable, offset);
     if header.compression == Compression::None || chunk_size == 0 {
@@ -38,7 +43,8 @@ pub(crate) fn decompress_resource(stored: &[u8], header: &Header, original_size:
     }
     let chunks = original_size.div_ceil(chunk_size);
     let entry_size: u64 = if original_size > u64::from(u32::MAX) { 8 } else { 4 };
-    let table_size = chunks.saturating_sub(1).checked_mul(entry_size).ok_or_else(|| bad_table(at))?;
+    let table_size =
+        chunks.saturating_sub(1).checked_mul(entry_size).ok_or_else(|| bad_table(at))?;
     if table_size > stored.len() as u64 {
         return Err(bad_table(at));
     }
@@ -71,7 +77,9 @@ pub(crate) fn decompress_resource(stored: &[u8], header: &Header, original_size:
         }
         let decompressed = match header.compression {
             Compression::Xpress => xpress::decompress_chunk(chunk, uncompressed),
-            Compression::Lzx => lzx::decompress_chunk(chunk, uncompressed, header.chunk_size as usize),
+            Compression::Lzx => {
+                lzx::decompress_chunk(chunk, uncompressed, header.chunk_size as usize)
+            }
             Compression::None => unreachable_none(),
         }
         .map_err(|method| WimError::file(WimErrorKind::CorruptData(method), chunk_at))?;
@@ -89,15 +97,28 @@ fn unreachable_none() -> Result<Vec<u8>, &'static str> {
 /// WIM is valid — its flags say it is not compressed — see `docs/bootimage.md`). `extra_flags`
 /// adds [`resource_flags::METADATA`] for metadata resources. Returns the resource header and the
 /// bytes to write.
-pub fn write_resource(data: &[u8], header: &Header, offset: u64, extra_flags: u8) -> (ResourceHeader, Vec<u8>) {
+pub fn write_resource(
+    data: &[u8],
+    header: &Header,
+    offset: u64,
+    extra_flags: u8,
+) -> (ResourceHeader, Vec<u8>) {
     let stored = |data: &[u8]| {
         (
-            ResourceHeader { size_in_wim: data.len() as u64, flags: extra_flags, offset, original_size: data.len() as u64 },
+            ResourceHeader {
+                size_in_wim: data.len() as u64,
+                flags: extra_flags,
+                offset,
+                original_size: data.len() as u64,
+            },
             data.to_vec(),
         )
     };
     let chunk_size = header.chunk_size as usize;
-    if header.compression != Compression::Xpress || data.is_empty() || chunk_size == 0 || chunk_size > xpress::MAX_CHUNK
+    if header.compression != Compression::Xpress
+        || data.is_empty()
+        || chunk_size == 0
+        || chunk_size > xpress::MAX_CHUNK
     {
         return stored(data);
     }

@@ -91,10 +91,11 @@ fn unescape(text: &str) -> String {
 impl WimXml {
     /// Parses the XML data resource.
     pub fn parse(bytes: &[u8]) -> WimResult<WimXml> {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return Err(bad("odd length for UTF-16", bytes.len()));
         }
-        let units: Vec<u16> = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect();
+        let units: Vec<u16> =
+            bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect();
         let had_bom = units.first() == Some(&0xfeff);
         let body = if had_bom { &units[1..] } else { &units[..] };
         let text = String::from_utf16(body).map_err(|_| bad("not UTF-16LE", 0))?;
@@ -108,7 +109,8 @@ impl WimXml {
             if lt > pos {
                 record_text(&stack, pos..lt, &text, &mut images, &mut total_bytes_text);
             }
-            let gt = text[lt..].find('>').map(|i| lt + i).ok_or_else(|| bad("unterminated tag", lt))?;
+            let gt =
+                text[lt..].find('>').map(|i| lt + i).ok_or_else(|| bad("unterminated tag", lt))?;
             let tag = &text[lt + 1..gt];
             pos = gt + 1;
             if tag.starts_with('?') || tag.starts_with('!') {
@@ -130,7 +132,9 @@ impl WimXml {
                 return Err(bad("empty tag name", lt));
             }
             if name == "IMAGE" && stack.len() == 1 {
-                let index = attribute(tag, "INDEX").and_then(|v| v.parse().ok()).ok_or_else(|| bad("IMAGE without INDEX", lt))?;
+                let index = attribute(tag, "INDEX")
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| bad("IMAGE without INDEX", lt))?;
                 images.push(XmlImage { index, ..XmlImage::default() });
             }
             if stack.len() > 64 {
@@ -154,16 +158,28 @@ impl WimXml {
     /// The XML data after replacing a file of `old_size` bytes with one of `new_size` in image
     /// `index`: that image's `TOTALBYTES` and `LASTMODIFICATIONTIME` (a FILETIME, when given),
     /// and the WIM's `TOTALBYTES` (the offset the XML data will be written at).
-    pub fn updated(&self, index: u32, old_size: u64, new_size: u64, modified: Option<u64>, xml_offset: u64) -> Vec<u8> {
+    pub fn updated(
+        &self,
+        index: u32,
+        old_size: u64,
+        new_size: u64,
+        modified: Option<u64>,
+        xml_offset: u64,
+    ) -> Vec<u8> {
         let mut edits: Vec<(Range<usize>, String)> = Vec::new();
         if let Some(range) = &self.total_bytes_text {
             edits.push((range.clone(), xml_offset.to_string()));
         }
         if let Some(image) = self.image(index) {
             if let (Some(range), Some(total)) = (&image.total_bytes_text, image.total_bytes) {
-                edits.push((range.clone(), total.saturating_sub(old_size).saturating_add(new_size).to_string()));
+                edits.push((
+                    range.clone(),
+                    total.saturating_sub(old_size).saturating_add(new_size).to_string(),
+                ));
             }
-            if let (Some(high), Some(low), Some(time)) = (&image.modified_high_text, &image.modified_low_text, modified) {
+            if let (Some(high), Some(low), Some(time)) =
+                (&image.modified_high_text, &image.modified_low_text, modified)
+            {
                 edits.push((high.clone(), format!("0x{:08X}", time >> 32)));
                 edits.push((low.clone(), format!("0x{:08X}", time & 0xffff_ffff)));
             }
@@ -246,7 +262,10 @@ mod tests {
         assert_eq!(xml.images.len(), 2);
         let first = xml.image(1).expect("image 1");
         assert_eq!(first.name.as_deref(), Some("Microsoft Windows PE (x64) & more"));
-        assert_eq!((first.dir_count, first.file_count, first.total_bytes), (Some(4), Some(303), Some(500)));
+        assert_eq!(
+            (first.dir_count, first.file_count, first.total_bytes),
+            (Some(4), Some(303), Some(500))
+        );
         let updated = xml.updated(1, 9, 2000, Some(0x01DD_8300_0000_0001), 4242);
         let expected = source
             .replacen("<TOTALBYTES>1000</TOTALBYTES>", "<TOTALBYTES>4242</TOTALBYTES>", 1)
@@ -258,7 +277,8 @@ mod tests {
 
     #[test]
     fn malformed_xml_is_refused_with_a_position() {
-        let error = WimXml::parse(&utf16("<WIM><IMAGE INDEX=\"1\"></WIM>")).expect_err("mismatched");
+        let error =
+            WimXml::parse(&utf16("<WIM><IMAGE INDEX=\"1\"></WIM>")).expect_err("mismatched");
         assert_eq!(error.place, Place::Xml);
         assert!(matches!(error.kind, WimErrorKind::BadXml(_)));
     }

@@ -81,7 +81,8 @@ pub fn decompress_chunk(input: &[u8], out_len: usize) -> Result<Vec<u8>, &'stati
             return Err(CORRUPT);
         }
         let peeked = reader.bits >> (32 - decoder.max_len.max(1));
-        let (symbol, len) = if decoder.max_len == 0 { None } else { decoder.lookup(peeked) }.ok_or(CORRUPT)?;
+        let (symbol, len) =
+            if decoder.max_len == 0 { None } else { decoder.lookup(peeked) }.ok_or(CORRUPT)?;
         reader.consume(len);
         if symbol < 256 {
             out.push(symbol as u8);
@@ -157,7 +158,12 @@ fn parse(data: &[u8]) -> Vec<Item> {
                     break;
                 }
                 if data[c + best_len.min(max_len - 1)] == data[i + best_len.min(max_len - 1)] {
-                    let len = data[c..].iter().zip(&data[i..]).take(max_len).take_while(|(a, b)| a == b).count();
+                    let len = data[c..]
+                        .iter()
+                        .zip(&data[i..])
+                        .take(max_len)
+                        .take_while(|(a, b)| a == b)
+                        .count();
                     if len > best_len {
                         best_len = len;
                         best_offset = offset;
