@@ -446,7 +446,10 @@ fn always_present_advice_goes_away_with_its_cause() {
 
 #[test]
 fn every_rule_in_the_catalog_has_a_case_and_docs() {
-    let covered: BTreeSet<&str> = cases().iter().map(|c| c.0).collect();
+    let mut covered: BTreeSet<&str> = cases().iter().map(|c| c.0).collect();
+    // Relay state, not the document: `content_not_uploaded_is_reported_per_file` below and the
+    // relay's scenario test cover it.
+    covered.insert("OSDG-CONTENT-007");
     let docs =
         std::fs::read_to_string(format!("{}/../docs/preflight.md", env!("CARGO_MANIFEST_DIR")))
             .unwrap_or_default();
@@ -662,4 +665,51 @@ fn the_docs_table_matches_the_catalog() {
         }
     }
     assert!(missing.is_empty(), "rows missing from docs/preflight.md:\n{}", missing.join("\n"));
+}
+
+/// Item 3: `OSDG-CONTENT-007` names each file of each package the relay must serve and does not
+/// hold, with its package; `check` alone (no relay state) never reports it.
+#[test]
+fn content_not_uploaded_is_reported_per_file() {
+    let doc = example(BOOT);
+    assert!(!rules_of(&doc).contains("OSDG-CONTENT-007"));
+    let gateway = preflight::relay_gateway(&doc, None).unwrap().unwrap();
+    let needed = preflight::files_to_upload(&doc, gateway);
+    // The boot image, the OS image, the client and the drivers: all on the gateway.
+    assert_eq!(needed.len(), 4, "{needed:?}");
+    let none = preflight::check_uploaded(&doc, gateway, |_| false);
+    assert_eq!(none.len(), 4);
+    assert!(none.iter().all(|f| f.rule == "OSDG-CONTENT-007" && f.message.contains("ABC2000")));
+    assert!(none.iter().any(|f| f.message.contains("package `ABC00012`")));
+    let all = preflight::check_uploaded(&doc, gateway, |_| true);
+    assert!(all.is_empty());
+    // A package on the intranet distribution point only is not the relay's to serve.
+    let mut doc = example(BOOT);
+    doc.content[2].distributed_to = vec!["dp-hq".into()];
+    let gateway = preflight::relay_gateway(&doc, None).unwrap().unwrap();
+    assert_eq!(preflight::files_to_upload(&doc, gateway).len(), 3);
+    // A deployment the gateway does not serve needs nothing uploaded.
+    let mut doc = example(BOOT);
+    doc.deployments[0].allow_internet = false;
+    let gateway = preflight::relay_gateway(&doc, None).unwrap().unwrap();
+    assert!(preflight::files_to_upload(&doc, gateway).is_empty());
+}
+
+/// Item 1: the conditions a gateway serves a deployment under are preflight's, per scenario: cloud
+/// content for intranet boot media needs no "Allow task sequence to run for client on the
+/// internet".
+#[test]
+fn the_gateway_serves_what_preflight_accepts() {
+    for scenario in [BOOT, CLOUD, UPGRADE, CENTER] {
+        let doc = example(scenario);
+        for deployment in &doc.deployments {
+            assert!(deployment.gateway_refusals().is_empty(), "{scenario}: {:?}", deployment.id);
+        }
+    }
+    let cloud = example(CLOUD);
+    assert!(!cloud.deployments[0].allow_internet, "the cloud example does not set it");
+    let mut boot = example(BOOT);
+    boot.deployments[0].allow_internet = false;
+    assert_eq!(boot.deployments[0].gateway_refusals(), vec![GatewayRefusal::InternetNotAllowed]);
+    assert!(rules_of(&boot).contains("OSDG-DEPLOY-001"));
 }

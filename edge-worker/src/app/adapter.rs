@@ -5,6 +5,7 @@
 use osdgate_model::api::{ContentFile, ErrorCode, PolicyVariable, SourceKind};
 use osdgate_model::locate::{AddressRange, BoundaryGroupView, Source, Topology};
 use osdgate_model::model::{Boundary, Document, Plan, Timestamp};
+use osdgate_model::preflight::{self, RelayGatewayError, Report};
 
 use super::ApiError;
 use super::view::{ContentView, DeploymentView, DeviceVariables, RelayView};
@@ -14,8 +15,23 @@ use super::view::{ContentView, DeploymentView, DeviceVariables, RelayView};
 pub struct Checked {
     pub document: serde_json::Value,
     pub view: RelayView,
-    /// Non-blocking findings (warnings, advice).
-    pub findings: serde_json::Value,
+    plan: Plan,
+    /// Lower-case SHA-256 of every file this relay must hold to serve the plan.
+    pub files_to_upload: Vec<String>,
+}
+
+impl Checked {
+    /// The non-blocking findings (warnings, advice) plus `OSDG-CONTENT-007` for each file this
+    /// relay must serve and does not hold; `uploaded` answers for a lower-case SHA-256.
+    pub fn findings(&self, uploaded: impl Fn(&str) -> bool) -> Result<serde_json::Value, ApiError> {
+        let document = self.plan.document();
+        let missing = match self.view.gateway_id.as_deref().and_then(|id| document.gateway(id)) {
+            Some(gateway) => preflight::check_uploaded(document, gateway, uploaded),
+            None => Vec::new(),
+        };
+        let report = Report::default().with_findings(self.plan.findings().to_vec());
+        to_json(&report.with_findings(missing).findings)
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, ApiError> {
@@ -51,27 +67,25 @@ pub fn check_document(
         .with_findings(findings)
     })?;
     let view = build_view(&plan, gateway_id)?;
-    Ok(Checked { document: to_json(plan.document())?, view, findings: to_json(&plan.findings())? })
+    let files_to_upload =
+        match view.gateway_id.as_deref().and_then(|id| plan.document().gateway(id)) {
+            Some(gateway) => preflight::files_to_upload(plan.document(), gateway),
+            None => Vec::new(),
+        };
+    Ok(Checked { document: to_json(plan.document())?, view, plan, files_to_upload })
 }
 
-/// Which gateway of the plan this relay is: `GATEWAY_ID` when set, else the only gateway.
+/// Which gateway of the plan this relay is: `GATEWAY_ID` when set, else the only gateway (the
+/// model's rule, shared with `osdgate check --relay`).
 fn this_gateway(document: &Document, gateway_id: Option<&str>) -> Result<Option<String>, ApiError> {
-    match gateway_id {
-        Some(id) if document.gateway(id).is_some() => Ok(Some(id.to_owned())),
-        Some(id) => Err(ApiError::unprocessable(
-            ErrorCode::GatewayUnknown,
-            format!(
-                "this relay is gateway `{id}` (GATEWAY_ID), which the configuration does not define; add it or change GATEWAY_ID"
-            ),
-        )),
-        None => match document.gateways.as_slice() {
-            [] => Ok(None),
-            [only] => Ok(Some(only.id.clone())),
-            _ => Err(ApiError::unprocessable(
-                ErrorCode::GatewayAmbiguous,
-                "the configuration defines several gateways; set the relay's GATEWAY_ID variable to the one it is",
-            )),
-        },
+    match preflight::relay_gateway(document, gateway_id) {
+        Ok(gateway) => Ok(gateway.map(|g| g.id.clone())),
+        Err(error @ RelayGatewayError::Unknown(_)) => {
+            Err(ApiError::unprocessable(ErrorCode::GatewayUnknown, error.to_string()))
+        }
+        Err(error @ RelayGatewayError::Ambiguous) => {
+            Err(ApiError::unprocessable(ErrorCode::GatewayAmbiguous, error.to_string()))
+        }
     }
 }
 
@@ -132,14 +146,11 @@ pub fn build_view(plan: &Plan, gateway_id: Option<&str>) -> Result<RelayView, Ap
                 deployment.task_sequence_id
             ))
         })?;
-        // Seed 000/002: the deployment must allow internet clients and be available to media.
-        let not_served = if !deployment.allow_internet {
-            Some("the deployment does not allow the task sequence to run for clients on the internet".to_owned())
-        } else if !deployment.make_available_to.includes_media() {
-            Some("the deployment is not made available to media (\"Make available to\" must include media)".to_owned())
-        } else {
-            None
-        };
+        // The model's per-scenario conditions, the same that preflight reports: a validated plan
+        // meets them, so this refuses only what preflight would refuse too.
+        let refusals: Vec<&str> =
+            deployment.gateway_refusals().into_iter().map(|r| r.reason()).collect();
+        let not_served = (!refusals.is_empty()).then(|| refusals.join("; "));
         let devices = document
             .devices
             .iter()
@@ -165,6 +176,9 @@ pub fn build_view(plan: &Plan, gateway_id: Option<&str>) -> Result<RelayView, Ap
             id: deployment.id.clone(),
             name: sequence.name.clone(),
             not_served,
+            scenario: deployment.scenario,
+            deployment_option: deployment.deployment_option,
+            pre_download: deployment.pre_download,
             task_sequence: to_json(sequence)?,
             variables: sequence
                 .global_variables

@@ -59,6 +59,37 @@ pub async fn blob_record(
         })
 }
 
+/// Which of `hashes` (lower-case SHA-256) the relay holds as complete blobs.
+pub async fn held(
+    state: &AppState,
+    hashes: &[String],
+) -> Result<std::collections::HashSet<String>, ApiError> {
+    let mut held = std::collections::HashSet::new();
+    let mut unknown = Vec::new();
+    for sha256 in hashes {
+        if state.cache.blob(sha256).is_some() {
+            held.insert(sha256.clone());
+        } else {
+            unknown.push(sha256.as_str());
+        }
+    }
+    // D1 binds at most 100 parameters per statement.
+    for chunk in unknown.chunks(90) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        let rows = state
+            .db
+            .query(
+                &format!("SELECT sha256 FROM blobs WHERE sha256 IN ({})", placeholders.join(", ")),
+                &chunk.iter().map(|h| (*h).into()).collect::<Vec<_>>(),
+            )
+            .await?;
+        for row in &rows {
+            held.insert(row.text("sha256")?);
+        }
+    }
+    Ok(held)
+}
+
 /// `GET /api/v1/admin/blobs/{sha256}`.
 pub async fn get(
     State(state): State<AppState>,

@@ -200,6 +200,17 @@ async fn insert_version(
         .ok_or_else(|| ApiError::storage("the version just published is missing"))
 }
 
+/// The findings a publish answers with: the plan's warnings and advice, and `OSDG-CONTENT-007` for
+/// every file this relay must serve but does not hold yet (content is "distributed" only once it
+/// is uploaded).
+async fn published_findings(
+    state: &AppState,
+    checked: &super::adapter::Checked,
+) -> Result<serde_json::Value, ApiError> {
+    let held = super::blobs::held(state, &checked.files_to_upload).await?;
+    checked.findings(|sha256| held.contains(sha256))
+}
+
 /// `PUT /api/v1/admin/config`: the body is the configuration document (JSON). Optional header
 /// `X-Osdgate-Comment` describes the change.
 pub async fn publish(
@@ -237,7 +248,8 @@ pub async fn publish(
     .await?;
     let etag = version.etag.clone();
     let status = if version.version == 1 { StatusCode::CREATED } else { StatusCode::OK };
-    Ok(with_etag(&etag, (status, Json(Published { version, findings: checked.findings }))))
+    let findings = published_findings(&state, &checked).await?;
+    Ok(with_etag(&etag, (status, Json(Published { version, findings }))))
 }
 
 /// `GET /api/v1/admin/config`: the current document, with its `ETag`.
@@ -353,5 +365,6 @@ pub async fn rollback(
     )
     .await?;
     let etag = version.etag.clone();
-    Ok(with_etag(&etag, Json(Published { version, findings: checked.findings })))
+    let findings = published_findings(&state, &checked).await?;
+    Ok(with_etag(&etag, Json(Published { version, findings })))
 }

@@ -1,8 +1,8 @@
 //! Clients: the deployment policy (task sequence, variables incl. device-specific ones, every
-//! content reference with size and SHA-256), content location and content download. Only
-//! deployments that allow internet clients and media are served (seed 000, "When you deploy the
-//! task sequence ... Allow task sequence to run for client on the internet ... Make available to an
-//! option that includes media").
+//! content reference with size and SHA-256, the deployment option), content location and content
+//! download. A deployment is served exactly when the model's per-scenario conditions hold
+//! (`Deployment::gateway_refusals`, the same that preflight reports): cloud content for intranet
+//! boot media, for one, needs no "Allow task sequence to run for client on the internet".
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -131,6 +131,9 @@ pub async fn policy(
                 .iter()
                 .map(|c| content_reference(&view, c))
                 .collect::<Result<_, _>>()?,
+            scenario: deployment.scenario,
+            deployment_option: deployment.deployment_option,
+            pre_download: deployment.pre_download,
         });
     }
     if deployments.is_empty() {

@@ -4,6 +4,7 @@
 
 use osdgate_model::api::{ContentFile, PolicyVariable};
 use osdgate_model::locate::Topology;
+use osdgate_model::model::{DeploymentOption, Scenario};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -19,9 +20,16 @@ pub struct RelayView {
 pub struct DeploymentView {
     pub id: String,
     pub name: String,
-    /// Why the relay does not serve this deployment to media (it does not allow internet clients,
-    /// or is not made available to media); `None` when it is served.
+    /// Why the relay does not serve this deployment (`Deployment::gateway_refusals`, the
+    /// conditions preflight reports); `None` when it is served.
     pub not_served: Option<String>,
+    /// The deployment's scenario.
+    pub scenario: Scenario,
+    /// Distribution Points page: when the client downloads the content.
+    pub deployment_option: DeploymentOption,
+    /// "Pre-download content for this task sequence".
+    #[serde(default)]
+    pub pre_download: bool,
     pub task_sequence: serde_json::Value,
     pub variables: Vec<PolicyVariable>,
     /// Content IDs the task sequence (and its boot image) reference, in order.

@@ -5,6 +5,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::{DeploymentOption, Scenario};
+
 /// One file of a content package, with what the client verifies after download.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ContentFile {
@@ -51,6 +53,16 @@ pub struct DeploymentPolicy {
     pub task_sequence: serde_json::Value,
     pub variables: Vec<PolicyVariable>,
     pub content: Vec<ContentReference>,
+    /// The deployment's scenario (what the device is doing: boot media over the gateway, cloud
+    /// content for intranet boot media, an in-place upgrade, a Software Center task sequence).
+    pub scenario: Scenario,
+    /// Distribution Points page, deployment options (seed 002): `download_when_needed` fetches
+    /// each package when the step that needs it runs; `download_all_before_starting` fetches every
+    /// package in `content` before the first step.
+    pub deployment_option: DeploymentOption,
+    /// "Pre-download content for this task sequence" (seed 002, General tab): fetch the content
+    /// ahead of the deployment's start.
+    pub pre_download: bool,
 }
 
 /// `GET /api/v1/policy`: the policies of the deployments the caller may run.

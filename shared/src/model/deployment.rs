@@ -79,6 +79,58 @@ impl Scenario {
     pub fn over_gateway(self) -> bool {
         !matches!(self, Scenario::CloudContentFromBootMedia)
     }
+
+    /// Whether the task sequence starts from boot media (or PXE), rather than from Software Center
+    /// on a ConfigMgr client.
+    pub fn from_media(self) -> bool {
+        matches!(self, Scenario::BootMediaOverGateway | Scenario::CloudContentFromBootMedia)
+    }
+}
+
+impl Deployment {
+    /// Why a gateway must not serve this deployment's policy and content: the one copy of the
+    /// per-scenario conditions that preflight reports (`OSDG-DEPLOY-001`, `OSDG-DEPLOY-002`) and
+    /// the relay obeys. Empty when the deployment is served.
+    ///
+    /// "Allow task sequence to run for client on the Internet" is required for the scenarios whose
+    /// clients are on the internet (seed 002, "Allow task sequence to run on internet": "This
+    /// setting is required for all internet-based client scenarios"), not for cloud content, whose
+    /// devices are on the intranet and only take their content from the gateway (seed 001 and
+    /// 002, "Support for cloud-based content"). The boot-media scenarios need "Make available to
+    /// the following" to include media (seed 001, "Configure deployment settings").
+    pub fn gateway_refusals(&self) -> Vec<GatewayRefusal> {
+        let mut refusals = Vec::new();
+        if self.scenario.over_gateway() && !self.allow_internet {
+            refusals.push(GatewayRefusal::InternetNotAllowed);
+        }
+        if self.scenario.from_media() && !self.make_available_to.includes_media() {
+            refusals.push(GatewayRefusal::NotAvailableToMedia);
+        }
+        refusals
+    }
+}
+
+/// Why a gateway does not serve a deployment (see [`Deployment::gateway_refusals`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GatewayRefusal {
+    /// An internet scenario without "Allow task sequence to run for client on the Internet".
+    InternetNotAllowed,
+    /// A boot-media scenario whose "Make available to the following" excludes media.
+    NotAvailableToMedia,
+}
+
+impl GatewayRefusal {
+    /// The reason in plain words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            GatewayRefusal::InternetNotAllowed => {
+                "the deployment does not allow the task sequence to run for clients on the internet"
+            }
+            GatewayRefusal::NotAvailableToMedia => {
+                "the deployment is not made available to media (\"Make available to\" must include media)"
+            }
+        }
+    }
 }
 
 /// Deployment purpose.

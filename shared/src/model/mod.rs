@@ -23,7 +23,8 @@ pub use client_settings::{
 };
 pub use content::{ContentFile, ContentKind, ContentPackage};
 pub use deployment::{
-    Deployment, DeploymentOption, MakeAvailableTo, ProgramReference, Purpose, Scenario,
+    Deployment, DeploymentOption, GatewayRefusal, MakeAvailableTo, ProgramReference, Purpose,
+    Scenario,
 };
 pub use device::{Collection, Device, DeviceVariable, normalize_guid, normalize_mac};
 pub use document::{Document, DocumentError, DocumentFormat, SCHEMA_ID, SchemaTag, line_column};

@@ -7,7 +7,7 @@ use super::rules::{
     NOT_AVAILABLE_TO_MEDIA, REQUIRED_WITHOUT_DEADLINE, RUN_ANOTHER_PROGRAM_FIRST,
     UPGRADE_NOT_FROM_SOFTWARE_CENTER,
 };
-use crate::model::{DeploymentOption, Purpose, Scenario};
+use crate::model::{DeploymentOption, GatewayRefusal, Purpose, Scenario};
 
 pub(super) fn check(cx: &mut Context<'_>) {
     let mut findings = Vec::new();
@@ -15,23 +15,20 @@ pub(super) fn check(cx: &mut Context<'_>) {
         let path = |field: &str| format!("deployments[{i}].{field}");
         let id = &deployment.id;
         let scenario = deployment.scenario;
-        if scenario.over_gateway() && !deployment.allow_internet {
-            findings.push((
-                &INTERNET_NOT_ALLOWED,
-                path("allow_internet"),
-                format!("deployment `{id}` ({}) does not allow the task sequence to run for clients on the internet", scenario.as_str()),
-            ));
-        }
-        let media_scenario = matches!(
-            scenario,
-            Scenario::BootMediaOverGateway | Scenario::CloudContentFromBootMedia
-        );
-        if media_scenario && !deployment.make_available_to.includes_media() {
-            findings.push((
-                &NOT_AVAILABLE_TO_MEDIA,
-                path("make_available_to"),
-                format!("deployment `{id}` is only available to ConfigMgr clients, so boot media cannot see it"),
-            ));
+        // One copy of the serving conditions: the relay refuses exactly what these rules report.
+        for refusal in deployment.gateway_refusals() {
+            match refusal {
+                GatewayRefusal::InternetNotAllowed => findings.push((
+                    &INTERNET_NOT_ALLOWED,
+                    path("allow_internet"),
+                    format!("deployment `{id}` ({}) does not allow the task sequence to run for clients on the internet", scenario.as_str()),
+                )),
+                GatewayRefusal::NotAvailableToMedia => findings.push((
+                    &NOT_AVAILABLE_TO_MEDIA,
+                    path("make_available_to"),
+                    format!("deployment `{id}` is only available to ConfigMgr clients, so boot media cannot see it"),
+                )),
+            }
         }
         let option = deployment.deployment_option;
         if scenario == Scenario::BootMediaOverGateway

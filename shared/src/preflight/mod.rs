@@ -21,6 +21,7 @@ mod reference;
 mod rules;
 mod site;
 mod task_sequence;
+mod upload;
 
 use std::fmt;
 
@@ -31,6 +32,7 @@ use crate::model::{Document, Timestamp};
 pub use context::Context;
 pub use rules::{RULES, Rule, SeedSection, rule};
 pub use task_sequence::lint_task_sequence;
+pub use upload::{RelayGatewayError, check_uploaded, files_to_upload, relay_gateway};
 
 /// How bad a finding is.
 #[derive(

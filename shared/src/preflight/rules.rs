@@ -162,6 +162,11 @@ rules! {
     PACKAGE_WITHOUT_FILES = "OSDG-CONTENT-006", Warning, None,
         "A package the task sequence needs lists its files, so the gateway can serve and verify them",
         "Add the package's files (path, size, sha256).";
+    /// Relay state, not the document: checked by the relay at publish and by `osdgate check
+    /// --relay`, never by `check` alone (see `preflight::check_uploaded`).
+    CONTENT_NOT_UPLOADED = "OSDG-CONTENT-007", Warning, Some(S002_BOOT_MEDIA),
+        "Content distributed to the relay's gateway has been uploaded to the relay",
+        "Upload each file the finding names to the relay (PUT /api/v1/admin/blobs/<sha256>).";
     CLOUD_DP_SETTING = "OSDG-CLIENT-001", Error, Some(S002_BOOT_MEDIA),
         "Client setting \"Allow access to cloud distribution point\" is in force for the target collection",
         "Enable cloud_services.allow_cloud_distribution_point in client settings deployed to the target collection.";

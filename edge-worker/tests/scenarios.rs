@@ -1,0 +1,196 @@
+//! Every scenario example the relay serves as preflight calls it valid (issue 14, items 1, 3, 4):
+//! each `examples/*.toml` (not the `.broken` ones) is published, its content uploaded, and the
+//! scenario's client gets its policy (with the deployment option) and downloads every package the
+//! policy references. Publishing reports content that is distributed to the relay but not uploaded,
+//! with the same findings as the model's check that `osdgate check --relay` runs.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use axum::http::StatusCode;
+use osdgate_model::model::{Document, Timestamp};
+use osdgate_model::preflight;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use support::Relay;
+
+/// Every correct example in `examples/`, by file name.
+fn examples() -> Vec<(String, Document)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut found: Vec<(String, Document)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.ends_with(".toml") && !name.ends_with(".broken.toml")
+        })
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let document = Document::from_toml(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, document)
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(found.len() >= 4, "the four scenario examples are there: {:?}", found.len());
+    found
+}
+
+/// The example's files get real bytes (the examples describe multi-GiB images): each file's
+/// content is derived from its package and path, and its size and SHA-256 are set to match.
+fn with_real_files(document: &mut Document) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for package in &mut document.content {
+        for file in &mut package.files {
+            let bytes = format!("{} {} ", package.id, file.path).repeat(50).into_bytes();
+            file.size = bytes.len() as u64;
+            file.sha256 = hex(&Sha256::digest(&bytes));
+            files.push((file.sha256.clone(), bytes));
+        }
+    }
+    files
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now(relay: &Relay) -> Timestamp {
+    Timestamp::from_unix_seconds(relay.now().div_euclid(1000))
+}
+
+async fn publish(relay: &Relay, document: &Document, if_match: Option<&str>) -> support::Reply {
+    let body: Value = serde_json::from_str(&document.to_json()).unwrap();
+    let mut call = relay.call("PUT", "/api/v1/admin/config").admin();
+    if let Some(tag) = if_match {
+        call = call.header("if-match", tag);
+    }
+    call.json(&body).send().await
+}
+
+fn findings_of(reply: &support::Reply, rule: &str) -> Vec<Value> {
+    reply.json["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("findings in {}", reply.text()))
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .cloned()
+        .collect()
+}
+
+/// What the model's check says for the relay's state, asked the way `osdgate check --relay` asks
+/// it: the admin API's blob records, then `preflight::check_uploaded`.
+async fn model_verdict(relay: &Relay, document: &Document) -> Value {
+    let gateway = preflight::relay_gateway(document, None).unwrap().unwrap();
+    let mut held = BTreeSet::new();
+    for sha256 in preflight::files_to_upload(document, gateway) {
+        let reply = relay.admin("GET", &format!("/api/v1/admin/blobs/{sha256}"), None).await;
+        match reply.status {
+            StatusCode::OK => {
+                held.insert(sha256);
+            }
+            StatusCode::NOT_FOUND => {}
+            other => panic!("blob lookup answered {other}: {}", reply.text()),
+        }
+    }
+    let report = preflight::check_at(document, now(relay))
+        .with_findings(preflight::check_uploaded(document, gateway, |h| held.contains(h)));
+    assert!(!report.has_errors(), "{}", report.to_human());
+    serde_json::to_value(&report.findings).unwrap()
+}
+
+#[tokio::test]
+async fn every_example_is_served_to_its_scenario_client_with_all_its_content() {
+    for (name, mut document) in examples() {
+        let relay = Relay::new();
+        let files = with_real_files(&mut document);
+
+        // Published before any upload: every file the relay must serve is reported missing, with
+        // the package and the fix, and the relay's findings are the model's.
+        let first = publish(&relay, &document, None).await;
+        assert_eq!(first.status, StatusCode::CREATED, "{name}: {}", first.text());
+        let missing = findings_of(&first, "OSDG-CONTENT-007");
+        let gateway = preflight::relay_gateway(&document, None).unwrap().unwrap();
+        let needed = preflight::files_to_upload(&document, gateway);
+        assert!(!needed.is_empty(), "{name}: the example serves content");
+        assert_eq!(missing.len(), needed.len(), "{name}: one finding per file: {missing:?}");
+        for finding in &missing {
+            let message = finding["message"].as_str().unwrap();
+            assert!(message.contains("package `"), "{name}: {message}");
+            assert!(finding["fix"].as_str().unwrap().contains("/api/v1/admin/blobs/"));
+        }
+        assert_eq!(first.json["findings"], model_verdict(&relay, &document).await, "{name}");
+
+        // Upload what the relay must serve, publish again: nothing is missing, same verdict.
+        for (sha256, bytes) in &files {
+            if !needed.contains(sha256) {
+                continue;
+            }
+            let reply = relay
+                .call("PUT", &format!("/api/v1/admin/blobs/{sha256}"))
+                .admin()
+                .body(bytes.clone())
+                .send()
+                .await;
+            assert!(reply.status.is_success(), "{name}: upload {}", reply.text());
+        }
+        let etag = first.header("etag").unwrap().to_owned();
+        let second = publish(&relay, &document, Some(&etag)).await;
+        assert_eq!(second.status, StatusCode::OK, "{name}: {}", second.text());
+        assert!(findings_of(&second, "OSDG-CONTENT-007").is_empty(), "{name}: {}", second.text());
+        assert_eq!(second.json["findings"], model_verdict(&relay, &document).await, "{name}");
+
+        // The scenario's client: a medium registered for the example's deployments.
+        let deployments: Vec<&str> = document.deployments.iter().map(|d| d.id.as_str()).collect();
+        let key = relay.register_media("usb-e2e", &deployments).await;
+        let token = relay.media_token("usb-e2e", &key).await;
+        let policy = relay.client("GET", "/api/v1/policy", &token, None).await;
+        assert_eq!(policy.status, StatusCode::OK, "{name}: {}", policy.text());
+        let served = policy.json["deployments"].as_array().unwrap();
+        assert_eq!(served.len(), document.deployments.len(), "{name}: every deployment is served");
+        for deployment in &document.deployments {
+            let got = served.iter().find(|p| p["deployment_id"] == deployment.id.as_str()).unwrap();
+            // The settings that decide when the device downloads reach it.
+            assert_eq!(got["scenario"], json!(deployment.scenario), "{name}");
+            assert_eq!(got["deployment_option"], json!(deployment.deployment_option), "{name}");
+            assert_eq!(got["pre_download"], json!(deployment.pre_download), "{name}");
+            let sequence = document.task_sequence(&deployment.task_sequence_id).unwrap();
+            let referenced: BTreeSet<&str> = sequence.referenced_content();
+            let listed: BTreeSet<&str> = got["content"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["content_id"].as_str().unwrap())
+                .collect();
+            assert_eq!(listed, referenced, "{name}: the policy lists every referenced package");
+            for package in got["content"].as_array().unwrap() {
+                let id = package["content_id"].as_str().unwrap();
+                let locations = relay
+                    .call("GET", &format!("/api/v1/content/{id}/locations"))
+                    .bearer(&token)
+                    .from("10.20.1.5")
+                    .send()
+                    .await;
+                assert_eq!(locations.status, StatusCode::OK, "{name} {id}: {}", locations.text());
+                for file in package["files"].as_array().unwrap() {
+                    let path = file["path"].as_str().unwrap();
+                    let sha256 = file["sha256"].as_str().unwrap();
+                    let download = relay
+                        .client("GET", &format!("/api/v1/content/{id}/files/{path}"), &token, None)
+                        .await;
+                    assert_eq!(
+                        download.status,
+                        StatusCode::OK,
+                        "{name} {id}/{path}: {}",
+                        download.text()
+                    );
+                    assert_eq!(hex(&Sha256::digest(&download.bytes)), sha256, "{name} {id}/{path}");
+                    assert_eq!(download.bytes.len() as u64, file["size"].as_u64().unwrap());
+                }
+            }
+        }
+    }
+}
