@@ -5,6 +5,7 @@
 //! same code runs in the browser, in the edge worker and natively.
 
 pub mod api;
+pub mod cmtrace;
 pub mod locate;
 pub mod media;
 pub mod model;

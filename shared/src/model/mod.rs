@@ -14,7 +14,7 @@ mod media;
 mod plan;
 mod site;
 mod task_sequence;
-mod time;
+pub(crate) mod time;
 
 pub use boot_image::{Architecture, BootImage};
 pub use boundary::{Boundary, BoundaryGroup, IpCidr, IpCidrError};
