@@ -171,3 +171,120 @@ fn schema_is_json_schema_of_documents() {
     assert_eq!(schema["title"], "osdgate document");
     assert!(schema["$defs"]["Deployment"]["properties"]["deployment_option"].is_object());
 }
+
+/// A stand-in for the relay's admin API on loopback: `GET /api/v1/admin/blobs/{sha256}` answers
+/// 200 for the held hashes and 404 for the others, 401 without the right bearer token. Serves
+/// until the test ends (one connection per request).
+fn fake_relay(token: &'static str, held: Vec<String>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut authorized = false;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if lower.starts_with("authorization:") && line.trim_end().ends_with(token) {
+                    authorized = true;
+                }
+            }
+            let path = request_line.split(' ').nth(1).unwrap_or("");
+            let (status, body) = match path.strip_prefix("/api/v1/admin/blobs/") {
+                _ if !authorized => (
+                    "401 Unauthorized",
+                    r#"{"code":"unauthorized","message":"the admin token is wrong"}"#.to_owned(),
+                ),
+                Some(sha) if held.iter().any(|h| h == sha) => {
+                    ("200 OK", format!(r#"{{"sha256":"{sha}","size":1,"uploaded_at":0}}"#))
+                }
+                Some(_) => {
+                    ("404 Not Found", r#"{"code":"blob_not_found","message":"no blob"}"#.to_owned())
+                }
+                None => {
+                    ("404 Not Found", r#"{"code":"not_found","message":"no route"}"#.to_owned())
+                }
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{address}")
+}
+
+/// Issue 14, item 3: `osdgate check --relay` reports content the relay must serve but does not
+/// hold, with the same findings the model's check (and the relay at publish) gives.
+#[test]
+fn check_against_a_relay_reports_content_not_uploaded() {
+    use osdgate_model::model::{Document, Timestamp};
+    use osdgate_model::preflight;
+    let path = repo("examples/boot-media-over-gateway.toml");
+    let document = Document::from_toml(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let gateway = preflight::relay_gateway(&document, None).unwrap().unwrap();
+    let mut needed = preflight::files_to_upload(&document, gateway);
+    let not_uploaded = needed.pop().unwrap();
+    let relay = fake_relay("s3cret-admin", needed.clone());
+    let dir = temp_dir("relay");
+    let token_file = dir.join("admin-token");
+    std::fs::write(&token_file, "s3cret-admin\n").unwrap();
+    let out = osdgate(&[
+        "check",
+        &path,
+        "--relay",
+        &relay,
+        "--admin-token-file",
+        &token_file.to_string_lossy(),
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let missing: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "OSDG-CONTENT-007")
+        .collect();
+    assert_eq!(missing.len(), 1, "{report}");
+    assert!(missing[0]["fix"].as_str().unwrap().contains(&not_uploaded));
+    let expected = preflight::check_at(&document, Timestamp::parse(NOW).unwrap()).with_findings(
+        preflight::check_uploaded(&document, gateway, |h| needed.iter().any(|n| n == h)),
+    );
+    assert_eq!(report, serde_json::to_value(&expected).unwrap());
+
+    // A wrong token is the relay's refusal, said plainly; no token at all is refused before asking.
+    std::fs::write(&token_file, "wrong").unwrap();
+    let refused = osdgate(&[
+        "check",
+        &path,
+        "--relay",
+        &relay,
+        "--admin-token-file",
+        &token_file.to_string_lossy(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("401") && stderr.contains("the admin token is wrong"), "{stderr}");
+    let no_token = Command::new(env!("CARGO_BIN_EXE_osdgate"))
+        .args(["check", &path, "--relay", &relay])
+        .env_remove("OSDGATE_ADMIN_TOKEN")
+        .env_remove("OSDGATE_ADMIN_TOKEN_FILE")
+        .output()
+        .unwrap();
+    assert_eq!(no_token.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_token.stderr).contains("--admin-token-file"));
+}
