@@ -19,7 +19,7 @@ use worker::{
 
 use crate::app::cache::ClientCache;
 use crate::app::retention::prune;
-use crate::app::settings::refusal;
+use crate::app::settings::misconfigured;
 use crate::app::storage::{
     BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SqlValue, Statement, StorageError,
 };
@@ -313,14 +313,11 @@ fn state(env: Env, config: RelayConfig) -> worker::Result<AppState> {
 #[event(fetch)]
 async fn fetch(request: HttpRequest, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
     console_error_panic_hook::set_once();
-    let config = match RelayConfig::from_env(|name| setting(&env, name)) {
-        Ok(config) => config,
-        Err(problems) => {
-            return worker::IntoResponse::into_raw(refusal(&problems, &ConsoleLog))
-                .map_err(|error| worker::Error::RustError(error.into().to_string()));
-        }
+    let mut service = match RelayConfig::from_env(|name| setting(&env, name)) {
+        Ok(config) => router(state(env, config)?),
+        Err(problems) => misconfigured(problems, Arc::new(ConsoleLog)),
     };
-    let mut response = router(state(env, config)?).call(request).await?;
+    let mut response = service.call(request).await?;
     let stream = response.extensions_mut().remove::<RuntimeBody>().and_then(|body| {
         body.handle::<SendWrapper<ReadableStream>>().map(|s| ReadableStream::clone(s))
     });

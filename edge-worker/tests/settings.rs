@@ -119,3 +119,22 @@ async fn an_invalid_relay_answers_only_that_it_is_misconfigured_and_logs_the_pro
     let lines = log.lines();
     assert!(lines.iter().any(|l| l.contains("ADMIN_TOKEN") && l.contains("too weak")), "{lines:?}");
 }
+
+#[tokio::test]
+async fn the_misconfigured_relay_refuses_every_request_and_still_reads_its_body() {
+    use axum::body::Body;
+    use tower::ServiceExt;
+    let log = std::sync::Arc::new(MemoryLog::default());
+    let service = osdgate_relay::app::settings::misconfigured(
+        problems_of(&[("TOKEN_SIGNING_KEY", "")]),
+        log.clone(),
+    );
+    let request = axum::http::Request::post("/api/v1/status")
+        .body(Body::from_stream(futures_util::stream::iter([Ok::<_, std::io::Error>(
+            axum::body::Bytes::from_static(b"{}"),
+        )])))
+        .unwrap();
+    let response = service.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(log.lines().iter().any(|l| l.contains("TOKEN_SIGNING_KEY") && l.contains("not set")));
+}

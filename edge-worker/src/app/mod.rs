@@ -12,6 +12,7 @@ pub mod config;
 mod cors;
 pub mod credentials;
 pub mod devices;
+pub mod drain;
 mod error;
 pub mod extract;
 mod health;
@@ -172,5 +173,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(from_fn_with_state(state.clone(), cors::cors))
         .layer(from_fn_with_state(state.clone(), answer::answer))
+        // Outermost: no answer leaves with its request body unread (see `drain`).
+        .layer(axum::middleware::from_fn(drain::drain_request_body))
         .with_state(state)
 }

@@ -2,6 +2,9 @@
 //! place before any request is served: raw strings in, a [`RelayConfig`] or every problem out,
 //! each naming its variable and the fix. Nothing is silently defaulted when it is set but wrong.
 
+use std::sync::Arc;
+
+use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use osdgate_model::api::ErrorCode;
@@ -244,6 +247,18 @@ pub fn refusal(problems: &[SettingError], log: &dyn Log) -> Response {
          administrator finds each problem in the worker's log",
     )
     .into_response()
+}
+
+/// What serves every request while the settings are invalid: [`refusal`], behind the same
+/// [`super::drain`] layer as the real router, so even this refusal consumes the request body.
+pub fn misconfigured(problems: Vec<SettingError>, log: Arc<dyn Log>) -> Router {
+    let problems = Arc::new(problems);
+    Router::new()
+        .fallback(move || {
+            let (problems, log) = (problems.clone(), log.clone());
+            async move { refusal(&problems, log.as_ref()) }
+        })
+        .layer(axum::middleware::from_fn(super::drain::drain_request_body))
 }
 
 #[cfg(test)]
