@@ -1,0 +1,8 @@
+//! `osdgate-agent`: the device-side client that runs from the boot media. The task sequence engine
+//! ([`engine`]) is pure logic; the executors, the state on disk, the log and the status queue are the
+//! parts that touch the machine.
+
+pub mod condition;
+pub mod engine;
+pub mod state;
+pub mod variables;
