@@ -2,6 +2,7 @@
 
 mod bootimage;
 mod check;
+mod media;
 mod output;
 mod schema;
 mod trust;
@@ -34,6 +35,8 @@ enum Command {
     Trust(trust::TrustArgs),
     /// Windows PE boot images for osdgate media: the DISM preparation scripts and the launcher.
     Bootimage(bootimage::BootimageArgs),
+    /// Boot media: the bundle, a USB image or an ISO from a document and the boot files; verify.
+    Media(media::MediaArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,5 +51,6 @@ fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Trust(args) => trust::run(args),
         Command::Bootimage(args) => bootimage::run(args),
+        Command::Media(args) => media::run(args),
     }
 }

@@ -45,6 +45,15 @@ const DEBIAN_TEST_PACKAGES: &[(&str, &str)] = &[
     // ntfs-3g's mkntfs/ntfscp build an NTFS image with named streams for wimlib to capture.
     ("wimtools", "/usr/bin/wimlib-imagex"),
     ("ntfs-3g", "/usr/sbin/mkntfs"),
+    // Media (issue 11): independent readers of the bundle zip, the FAT image, the partition table
+    // and the ISO, and the UEFI boot tests.
+    ("unzip", "/usr/bin/unzip"),
+    ("dosfstools", "/usr/sbin/fsck.fat"),
+    ("mtools", "/usr/bin/mcopy"),
+    ("fdisk", "/usr/sbin/sfdisk"),
+    ("xorriso", "/usr/bin/xorriso"),
+    ("qemu-system-x86", "/usr/bin/qemu-system-x86_64"),
+    ("ovmf", "/usr/share/OVMF/OVMF_CODE_4M.fd"),
 ];
 
 pub fn ensure(root: &Path, needs: Needs) -> Result<Tools> {

@@ -10,6 +10,8 @@
 //! Nothing here does I/O: inputs are bytes and values, outputs are bytes (or, for images, a plan of
 //! generated chunks and ranges of input files).
 
+pub mod bundle;
+pub mod identity;
 pub mod launcher;
 pub mod layout;
 pub mod prepare;

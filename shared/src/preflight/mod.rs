@@ -16,6 +16,8 @@ mod context;
 mod deployment;
 mod device;
 mod media;
+/// The media password rule, also applied when a medium is built (`media::identity`).
+pub(crate) use media::is_strong_password;
 mod network;
 mod reference;
 mod rules;
