@@ -44,6 +44,31 @@ enum BootimageCommand {
         /// scripts. None: only the launcher is installed.
         regs: Vec<PathBuf>,
     },
+    /// Show a boot.wim's images, names, sizes, compression, boot index and whether each image's
+    /// startnet.cmd holds an osdgate launcher (and which version). Exit 2: not a usable WIM.
+    Inspect {
+        /// The WIM (usually sources\boot.wim of the Windows PE media).
+        wim: PathBuf,
+        /// text or json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: crate::bootimage_wim::InspectFormat,
+    },
+    /// Write a copy of a boot.wim whose Windows PE starts the osdgate launcher, without Windows or
+    /// DISM: only startnet.cmd of one image changes; every other byte of the WIM is kept. Preparing
+    /// a prepared image replaces its launcher. Exit 2: the WIM cannot be prepared (nothing written).
+    Prepare {
+        /// The WIM to prepare.
+        wim: PathBuf,
+        /// Where to write the prepared WIM (written to a temporary file, then renamed).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// The image to change (default: the boot index, or the only image).
+        #[arg(long)]
+        index: Option<u32>,
+        /// Drop an existing integrity table instead of writing a new one.
+        #[arg(long)]
+        remove_integrity: bool,
+    },
 }
 
 /// Runs `osdgate bootimage ...`.
@@ -51,6 +76,12 @@ pub fn run(args: BootimageArgs) -> ExitCode {
     let result = match args.command {
         BootimageCommand::Script { wim, index, mount_dir, output_dir, regs } => {
             cmd_script(wim, index, mount_dir, &output_dir, &regs)
+        }
+        BootimageCommand::Inspect { wim, format } => {
+            crate::bootimage_wim::cmd_inspect(&wim, format)
+        }
+        BootimageCommand::Prepare { wim, output, index, remove_integrity } => {
+            crate::bootimage_wim::cmd_prepare(&wim, &output, index, remove_integrity)
         }
     };
     match result {

@@ -1,6 +1,7 @@
 //! `osdgate`: the admin CLI.
 
 mod bootimage;
+mod bootimage_wim;
 mod check;
 mod media;
 mod output;

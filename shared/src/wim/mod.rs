@@ -17,6 +17,7 @@
 //! bytes — so neither side ever copies the untouched resources.
 
 pub mod blob_table;
+pub mod bootimage;
 pub mod header;
 pub mod integrity;
 pub mod lzx;

@@ -161,7 +161,10 @@ pub struct Inspection {
     pub integrity_table: bool,
     /// The GUID, as hex.
     pub guid: String,
+    /// Number of images in the header.
+    pub image_count: u32,
     /// Every image.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<ImageInfo>,
 }
 
@@ -186,6 +189,7 @@ pub fn inspect<S: WimSource + ?Sized>(source: &S) -> WimResult<Inspection> {
         boot_index: wim.header.boot_index,
         integrity_table: wim.header.has_integrity(),
         guid: wim.header.raw[24..40].iter().map(|b| format!("{b:02x}")).collect(),
+        image_count: wim.header.image_count,
         images,
     })
 }

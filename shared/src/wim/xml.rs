@@ -15,7 +15,8 @@ use super::{Place, WimError, WimErrorKind, WimResult};
 /// What the XML says about one image.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct XmlImage {
-    /// `INDEX` attribute.
+    /// `INDEX` attribute (serialised by the owner of this record, which knows the image).
+    #[serde(skip)]
     pub index: u32,
     /// `<NAME>`.
     pub name: Option<String>,
