@@ -43,11 +43,14 @@ pub use storage::{BlobStore, Clock, Database, Entropy, Log, Storage};
 pub struct Limits {
     pub auth_per_subject: u32,
     pub auth_per_address: u32,
+    /// `ADMIN_FAILURES_PER_ADDRESS`: failed admin authentications per minute from one address
+    /// before the admin API refuses that address (even the right token) for the rest of the minute.
+    pub admin_failures_per_address: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { auth_per_subject: 10, auth_per_address: 60 }
+        Limits { auth_per_subject: 10, auth_per_address: 60, admin_failures_per_address: 10 }
     }
 }
 

@@ -196,6 +196,13 @@ impl RelayConfig {
             defaults.auth_per_address.into(),
             &mut problems,
         );
+        let admin_failures_per_address = number(
+            "ADMIN_FAILURES_PER_ADDRESS",
+            get("ADMIN_FAILURES_PER_ADDRESS"),
+            1..=1_000,
+            defaults.admin_failures_per_address.into(),
+            &mut problems,
+        );
         let client_cache_seconds = number(
             "CLIENT_CACHE_SECONDS",
             get("CLIENT_CACHE_SECONDS"),
@@ -226,6 +233,8 @@ impl RelayConfig {
                     .unwrap_or(defaults.auth_per_subject),
                 auth_per_address: u32::try_from(auth_per_address)
                     .unwrap_or(defaults.auth_per_address),
+                admin_failures_per_address: u32::try_from(admin_failures_per_address)
+                    .unwrap_or(defaults.admin_failures_per_address),
             },
             client_cache_ms: client_cache_seconds * 1000,
             retention,
