@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -223,6 +224,7 @@ pub async fn publish(
     let bytes = read_body(request, &state, DOCUMENT_LIMIT).await?;
     let current = current_version(&state).await?;
     check_precondition(&headers, current.as_ref())?;
+    let bytes = keep_secrets(&state, bytes).await?;
     let checked = super::adapter::check_document(
         &bytes,
         state.config.gateway_id.as_deref(),
@@ -252,6 +254,32 @@ pub async fn publish(
     Ok(with_etag(&etag, (status, Json(Published { version, findings }))))
 }
 
+/// A document that holds [`osdgate_model::api::KEPT_SECRET`] placeholders (what `GET` returned)
+/// gets the current version's secrets back in their places; anything else is left as sent.
+async fn keep_secrets(state: &AppState, bytes: Bytes) -> Result<Bytes, ApiError> {
+    let Ok(mut document) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        // Not JSON: the document check names the problem.
+        return Ok(bytes);
+    };
+    if !super::secrets::has_placeholders(&mut document) {
+        return Ok(bytes);
+    }
+    let rows = state
+        .db
+        .query("SELECT document FROM config_versions ORDER BY version DESC LIMIT 1", &[])
+        .await?;
+    let mut stored = match rows.first() {
+        Some(row) => {
+            Some(serde_json::from_str::<serde_json::Value>(&row.text("document")?).map_err(
+                |e| ApiError::storage(format!("the stored document is unreadable: {e}")),
+            )?)
+        }
+        None => None,
+    };
+    super::secrets::restore(&mut document, stored.as_mut())?;
+    serde_json::to_vec(&document).map(Bytes::from).map_err(|e| ApiError::internal(e.to_string()))
+}
+
 /// `GET /api/v1/admin/config`: the current document, with its `ETag`.
 pub async fn get(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let rows = state
@@ -273,8 +301,11 @@ fn document_response(row: &Row, headers: &HeaderMap) -> Result<Response, ApiErro
     {
         return Ok(with_etag(&version.etag, StatusCode::NOT_MODIFIED));
     }
-    let document = row.text("document")?;
-    let body = ([(header::CONTENT_TYPE, "application/json")], document);
+    // Secrets never leave the relay: each is replaced by the kept-secret placeholder.
+    let mut document: serde_json::Value = serde_json::from_str(&row.text("document")?)
+        .map_err(|e| ApiError::storage(format!("the stored document is unreadable: {e}")))?;
+    super::secrets::mask(&mut document);
+    let body = ([(header::CONTENT_TYPE, "application/json")], Json(document));
     Ok(with_etag(&version.etag, body))
 }
 

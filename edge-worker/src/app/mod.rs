@@ -20,6 +20,7 @@ pub mod media;
 pub mod openapi;
 pub mod policy;
 pub mod retention;
+pub mod secrets;
 pub mod settings;
 pub mod status;
 pub mod storage;

@@ -50,3 +50,9 @@ pub fn config_etag(version: i64, sha256: &str) -> String {
     let short = sha256.get(..16).unwrap_or(sha256);
     format!("\"v{version}-{short}\"")
 }
+
+/// What `GET /api/v1/admin/config` shows instead of a secret value (a device variable marked
+/// secret, a hidden task sequence variable, a media password). Publishing a document that still
+/// holds it keeps the secret the relay stored for that same field, so an admin can edit and
+/// publish what `GET` returned without ever seeing or re-typing the secrets.
+pub const KEPT_SECRET: &str = "<secret kept by the relay>";

@@ -135,6 +135,9 @@ error_codes! {
     VersionNotFound = "version_not_found",
     /// A rollback to the version that is already current.
     AlreadyCurrent = "already_current",
+    /// A published document holds the kept-secret placeholder for a field the relay has no secret
+    /// for (a new field, or one renamed): give the value itself.
+    SecretNotKept = "secret_not_kept",
 
     // Policy and content.
     /// The medium may not run this deployment.

@@ -14,7 +14,7 @@ mod status;
 pub use auth::{
     Challenge, ChallengeRequest, IssuedToken, SubjectKind, TokenRequest, challenge_message,
 };
-pub use config::{ConfigHistory, ConfigVersion, Published, Rollback, config_etag};
+pub use config::{ConfigHistory, ConfigVersion, KEPT_SECRET, Published, Rollback, config_etag};
 pub use content::{
     BlobRecord, ContentLocations, ContentSource, PartReceived, SourceKind, StartUpload,
     UploadSession,
