@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod cmtrace;
+pub mod hex;
 pub mod locate;
 pub mod media;
 pub mod model;

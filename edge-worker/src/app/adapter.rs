@@ -3,8 +3,8 @@
 //! (preflight, all findings) → plan → view.
 
 use osdgate_model::api::{ContentFile, ErrorCode, PolicyVariable, SourceKind};
-use osdgate_model::locate::{AddressRange, BoundaryGroupView, Source, Topology};
-use osdgate_model::model::{Boundary, Document, Plan, Timestamp};
+use osdgate_model::locate::{BoundaryGroupView, Source, Topology};
+use osdgate_model::model::{Document, Plan, Timestamp};
 use osdgate_model::preflight::{self, RelayGatewayError, Report};
 
 use super::ApiError;
@@ -115,15 +115,13 @@ fn topology(document: &Document) -> Result<Topology, ApiError> {
     for group in &document.boundary_groups {
         let mut ranges = Vec::with_capacity(group.boundaries.len());
         for boundary in &group.boundaries {
-            ranges.push(match boundary {
-                Boundary::Subnet(cidr) => {
-                    AddressRange::parse(&format!("{}/{}", cidr.network(), cidr.prefix_len()))
-                        .map_err(|e| {
-                            ApiError::internal(format!("boundary of group {}: {e}", group.id))
-                        })?
-                }
-                Boundary::Range { start, end } => AddressRange { first: *start, last: *end },
-            });
+            // The model's own range: the relay locates with the type preflight checks with.
+            ranges.push(boundary.address_range().ok_or_else(|| {
+                ApiError::internal(format!(
+                    "validated plan has a malformed boundary in group {}",
+                    group.id
+                ))
+            })?);
         }
         boundary_groups.push(BoundaryGroupView {
             id: group.id.clone(),

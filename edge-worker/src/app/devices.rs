@@ -15,38 +15,26 @@ use super::extract::{ApiJson, RowExt, encode_base64url};
 use super::storage::{Row, Statement};
 use super::{ApiError, AppState};
 
-/// SMBIOS UUID in canonical upper-case form, or a clear refusal.
+/// SMBIOS UUID in canonical upper-case form (the model's rule, the same preflight applies to
+/// documents), or a clear refusal.
 pub fn normalize_smbios_guid(value: &str) -> Result<String, ApiError> {
-    let trimmed = value.trim().trim_start_matches('{').trim_end_matches('}');
-    let hex: String = trimmed.chars().filter(|c| *c != '-').collect();
-    let groups: Vec<&str> = trimmed.split('-').collect();
-    let shape_ok = groups.len() == 5
-        && groups.iter().map(|g| g.len()).eq([8usize, 4, 4, 4, 12])
-        && hex.len() == 32
-        && hex.chars().all(|c| c.is_ascii_hexdigit());
-    if shape_ok {
-        Ok(trimmed.to_ascii_uppercase())
-    } else {
-        Err(ApiError::unprocessable(
+    osdgate_model::model::normalize_guid(value).ok_or_else(|| {
+        ApiError::unprocessable(
             ErrorCode::InvalidSmbiosGuid,
-            "smbios_guid must look like 4C4C4544-0042-3510-8052-B4C04F4B4E31",
-        ))
-    }
+            "smbios_guid must look like 4C4C4544-0042-3510-8052-B4C04F4B4E31 (braces allowed)",
+        )
+    })
 }
 
-/// MAC address as `AA:BB:CC:DD:EE:FF`, or a clear refusal.
+/// MAC address as `AA:BB:CC:DD:EE:FF` (the model's rule, the same preflight applies to documents:
+/// `:` or `-` separated, or 12 bare hex digits), or a clear refusal.
 pub fn normalize_mac(value: &str) -> Result<String, ApiError> {
-    let parts: Vec<&str> = value.trim().split([':', '-']).collect();
-    if parts.len() == 6
-        && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
-    {
-        Ok(parts.join(":").to_ascii_uppercase())
-    } else {
-        Err(ApiError::unprocessable(
+    osdgate_model::model::normalize_mac(value).ok_or_else(|| {
+        ApiError::unprocessable(
             ErrorCode::InvalidMac,
-            "mac must be six hexadecimal pairs, e.g. AA:BB:CC:DD:EE:FF",
-        ))
-    }
+            "mac must be six hexadecimal pairs, e.g. AA:BB:CC:DD:EE:FF, AA-BB-CC-DD-EE-FF or AABBCCDDEEFF",
+        )
+    })
 }
 
 fn device_record(row: &Row) -> Result<DeviceRecord, ApiError> {

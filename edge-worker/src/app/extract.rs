@@ -163,14 +163,8 @@ pub fn encode_base64url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
-}
+/// Lower-case hex (the model's one encoder).
+pub use osdgate_model::hex::lower as hex;
 
 /// A SHA-256 given by a client: 64 hex digits (either case), returned lower-case.
 pub fn check_sha256(field: &str, value: &str) -> Result<String, ApiError> {

@@ -8,6 +8,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::locate::AddressRange;
+
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -56,17 +58,22 @@ pub enum Boundary {
 }
 
 impl Boundary {
-    /// Whether `address` lies in this boundary. A range whose ends are of different families, or
-    /// whose start is after its end, contains nothing (preflight reports it as `OSDG-BOUNDARY-004`).
-    pub fn contains(&self, address: IpAddr) -> bool {
+    /// The boundary as an inclusive address range, the one type that decides membership for
+    /// preflight and for the relay's content location; `None` for a range whose ends are of
+    /// different families or whose start is after its end (preflight reports it as
+    /// `OSDG-BOUNDARY-004`).
+    pub fn address_range(&self) -> Option<AddressRange> {
         match self {
-            Boundary::Subnet(cidr) => cidr.contains(address),
-            Boundary::Range { start, end } => match (start, end, address) {
-                (IpAddr::V4(s), IpAddr::V4(e), IpAddr::V4(a)) => *s <= a && a <= *e,
-                (IpAddr::V6(s), IpAddr::V6(e), IpAddr::V6(a)) => *s <= a && a <= *e,
-                _ => false,
-            },
+            Boundary::Subnet(cidr) => Some(cidr.address_range()),
+            Boundary::Range { start, end } => (start.is_ipv4() == end.is_ipv4() && start <= end)
+                .then_some(AddressRange { first: *start, last: *end }),
         }
+    }
+
+    /// Whether `address` lies in this boundary ([`AddressRange::contains`]: an IPv4-mapped IPv6
+    /// address counts as its IPv4 address). A malformed range contains nothing.
+    pub fn contains(&self, address: IpAddr) -> bool {
+        self.address_range().is_some_and(|range| range.contains(address))
     }
 }
 
@@ -116,19 +123,32 @@ impl IpCidr {
         }
     }
 
-    /// Whether `address` is in this network (always false across address families).
-    pub fn contains(&self, address: IpAddr) -> bool {
-        match (self.address, address) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => {
+    /// The network's first and last address.
+    pub fn address_range(&self) -> AddressRange {
+        match self.address {
+            IpAddr::V4(a) => {
                 let mask = mask_v4(self.prefix_len);
-                u32::from(n) & mask == u32::from(a) & mask
+                let first = u32::from(a) & mask;
+                AddressRange {
+                    first: IpAddr::V4(first.into()),
+                    last: IpAddr::V4((first | !mask).into()),
+                }
             }
-            (IpAddr::V6(n), IpAddr::V6(a)) => {
+            IpAddr::V6(a) => {
                 let mask = mask_v6(self.prefix_len);
-                u128::from(n) & mask == u128::from(a) & mask
+                let first = u128::from(a) & mask;
+                AddressRange {
+                    first: IpAddr::V6(first.into()),
+                    last: IpAddr::V6((first | !mask).into()),
+                }
             }
-            _ => false,
         }
+    }
+
+    /// Whether `address` is in this network ([`AddressRange::contains`]: an IPv4-mapped IPv6
+    /// address counts as its IPv4 address; otherwise never across address families).
+    pub fn contains(&self, address: IpAddr) -> bool {
+        self.address_range().contains(address)
     }
 }
 

@@ -490,16 +490,8 @@ fn tbs_range(der: &[u8]) -> Result<(usize, usize), der::Error> {
     Ok((start, start + tbs.len()))
 }
 
-/// Uppercase hex without separators.
-pub fn hex_upper(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
-}
+/// Upper-case hex, as Windows writes thumbprints and registry values.
+pub use crate::hex::upper as hex_upper;
 
 /// The result of reading one input file: certificates in the order they appear.
 #[derive(Debug, Clone)]

@@ -272,33 +272,12 @@ pub fn lint(cert: &TrustCertificate, context: LintContext) -> CertificateReport 
 /// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC) to seconds since the Unix epoch, for the
 /// media expiry the admin gives.
 pub fn parse_date_unix(text: &str) -> Result<u64, String> {
-    let bad = || format!("`{text}` is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
-    let (date, time) = match text.trim().split_once('T') {
-        Some((d, t)) => (d, Some(t.strip_suffix('Z').unwrap_or(t))),
-        None => (text.trim(), None),
+    // The model's one date parser (documents, `--now`, the relay) decides what a date is.
+    let bad = |reason: &dyn std::fmt::Display| {
+        format!("`{text}` is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ ({reason})")
     };
-    let number = |s: &str| s.parse::<u16>().map_err(|_| bad());
-    let date_parts: Vec<&str> = date.split('-').collect();
-    let [year, month, day] = date_parts.as_slice() else { return Err(bad()) };
-    let (hour, minute, second) = match time {
-        None => (0, 0, 0),
-        Some(t) => {
-            let parts: Vec<&str> = t.split(':').collect();
-            let [h, m, s] = parts.as_slice() else { return Err(bad()) };
-            (number(h)?, number(m)?, number(s)?)
-        }
-    };
-    let small = |v: u16| u8::try_from(v).map_err(|_| bad());
-    let date_time = der::DateTime::new(
-        number(year)?,
-        small(number(month)?)?,
-        small(number(day)?)?,
-        small(hour)?,
-        small(minute)?,
-        small(second)?,
-    )
-    .map_err(|_| bad())?;
-    Ok(date_time.unix_duration().as_secs())
+    let timestamp = crate::model::Timestamp::parse(text.trim()).map_err(|e| bad(&e))?;
+    u64::try_from(timestamp.unix_seconds()).map_err(|_| bad(&"before 1970"))
 }
 
 #[cfg(test)]

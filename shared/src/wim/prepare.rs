@@ -188,7 +188,7 @@ pub fn inspect<S: WimSource + ?Sized>(source: &S) -> WimResult<Inspection> {
         chunk_size: wim.header.chunk_size,
         boot_index: wim.header.boot_index,
         integrity_table: wim.header.has_integrity(),
-        guid: wim.header.raw[24..40].iter().map(|b| format!("{b:02x}")).collect(),
+        guid: crate::hex::lower(&wim.header.raw[24..40]),
         image_count: wim.header.image_count,
         images,
     })
