@@ -215,7 +215,7 @@ fn cmd_bundle(args: &BuildArgs) -> Result<ExitCode> {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    osdgate_model::hex::lower(&Sha256::digest(bytes))
 }
 
 /// Every file of a zip: (path, size, SHA-256), and the manifest's bytes.

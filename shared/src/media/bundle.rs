@@ -380,7 +380,7 @@ pub struct Bundle {
 
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::lower(&Sha256::digest(bytes))
 }
 
 fn path(parts: &[&str]) -> String {
