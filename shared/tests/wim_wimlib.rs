@@ -413,3 +413,50 @@ fn named_streams_survive_and_the_unnamed_one_is_replaced() {
         launcher(b"wpeinit\r\n")
     );
 }
+
+/// Every blob wimlib compressed — text, x86 code with E8 calls, random data, at chunk sizes from
+/// 4 KiB to 2 MiB — decompresses with our code to exactly its SHA-1.
+#[test]
+fn every_blob_wimlib_compressed_decompresses_to_its_hash() {
+    use osdgate_model::wim::Wim;
+    let dir = Scratch::new("blobs");
+    let tree = dir.path("tree");
+    winpe_tree(&tree, "pe");
+    // Larger files than the chunk sizes below, so matches reach far back in the window.
+    let text: String =
+        (0..60_000).map(|i| format!("line {} of a long text {}\n", i, i % 97)).collect();
+    std::fs::write(tree.join("Windows/System32/long.txt"), text).unwrap();
+    for (compress, chunk) in [
+        ("XPRESS", "4096"),
+        ("XPRESS", "32768"),
+        ("XPRESS", "65536"),
+        ("LZX", "32768"),
+        ("LZX", "65536"),
+        ("LZX", "262144"),
+        ("LZX", "2097152"),
+    ] {
+        let wim = dir.path(&format!("{compress}-{chunk}.wim"));
+        wimlib(&[
+            "capture",
+            s(&tree),
+            s(&wim),
+            "PE",
+            &format!("--compress={compress}"),
+            &format!("--chunk-size={chunk}"),
+        ]);
+        let bytes = std::fs::read(&wim).unwrap();
+        let opened =
+            Wim::open(bytes.as_slice()).unwrap_or_else(|e| panic!("{compress} {chunk}: {e}"));
+        assert_eq!(opened.header.chunk_size.to_string(), chunk);
+        let mut compressed = 0;
+        for entry in opened.blobs.iter().filter(|b| !b.is_metadata()) {
+            let data = opened.blob(bytes.as_slice(), &entry.hash, 1 << 30).unwrap_or_else(|e| {
+                panic!("{compress} {chunk}: blob at {}: {e}", entry.resource.offset)
+            });
+            assert_eq!(data.len() as u64, entry.resource.original_size);
+            compressed += usize::from(entry.resource.is_compressed());
+        }
+        assert!(compressed > 3, "{compress} {chunk}: only {compressed} compressed blobs");
+        opened.metadata(bytes.as_slice(), 1).unwrap();
+    }
+}
