@@ -152,3 +152,50 @@ pub fn write_resource(
         out,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wim::header::{HEADER_SIZE, flags};
+
+    fn xpress_header(chunk_size: u32) -> Header {
+        let mut raw = [0u8; HEADER_SIZE];
+        raw[..8].copy_from_slice(b"MSWIM\0\0\0");
+        raw[8..12].copy_from_slice(&(HEADER_SIZE as u32).to_le_bytes());
+        raw[12..16].copy_from_slice(&0x10d00u32.to_le_bytes());
+        raw[16..20].copy_from_slice(&(flags::COMPRESSION | flags::COMPRESS_XPRESS).to_le_bytes());
+        raw[20..24].copy_from_slice(&chunk_size.to_le_bytes());
+        raw[40..42].copy_from_slice(&1u16.to_le_bytes());
+        raw[42..44].copy_from_slice(&1u16.to_le_bytes());
+        Header::parse(&raw).expect("a valid header")
+    }
+
+    #[test]
+    fn written_resources_read_back_at_every_xpress_chunk_size() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8 ^ (i / 4096) as u8).collect();
+        for chunk_size in [4096, 32_768, 65_536] {
+            let header = xpress_header(chunk_size);
+            let (resource, bytes) = write_resource(&data, &header, 1000, resource_flags::METADATA);
+            assert!(resource.is_compressed());
+            assert_eq!(resource.size_in_wim, bytes.len() as u64);
+            assert!(bytes.len() < data.len() / 2, "{chunk_size}: {} bytes", bytes.len());
+            let back = decompress_resource(&bytes, &header, resource.original_size, 1000)
+                .expect("reads back");
+            assert_eq!(back, data);
+        }
+    }
+
+    #[test]
+    fn incompressible_data_is_stored() {
+        let mut state = 7u32;
+        let noise: Vec<u8> = (0..100_000)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 24) as u8
+            })
+            .collect();
+        let (resource, bytes) = write_resource(&noise, &xpress_header(32_768), 0, 0);
+        assert!(!resource.is_compressed());
+        assert_eq!(bytes, noise);
+    }
+}
