@@ -184,8 +184,8 @@ pub struct Completion {
     pub message: String,
     /// The machine must restart into this environment before the next step.
     pub restart_into: Option<Environment>,
-    /// Variables the step sets (such as the computer name it chose).
-    pub set_variables: Vec<(String, String)>,
+    /// Variables the step sets (name, value, secret), such as the drive letters it assigned.
+    pub set_variables: Vec<(String, String, bool)>,
 }
 
 /// Why a step could not run.
@@ -787,8 +787,8 @@ impl Run<'_> {
                         completion.exit_code.to_string(),
                     );
                     vars.set_built_in(builtin::LAST_ACTION_SUCCEEDED, "true");
-                    for (name, value) in &completion.set_variables {
-                        if let Err(error) = vars.set(name, value, false) {
+                    for (name, value, secret) in &completion.set_variables {
+                        if let Err(error) = vars.set(name, value, *secret) {
                             return Ok(Flow::Fail {
                                 from: index,
                                 code: INVALID_SETTING_ERROR,

@@ -4,5 +4,10 @@
 
 pub mod condition;
 pub mod engine;
+pub mod executor;
+pub mod generate;
+pub mod logfile;
+pub mod run;
 pub mod state;
+pub mod status;
 pub mod variables;

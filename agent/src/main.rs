@@ -1,6 +1,81 @@
-//! `osdgate-agent`: runs from the boot media, authenticates the media to the relay, fetches the task
-//! sequence policy and content, and reports status.
+//! `osdgate-agent`: runs from the boot media. Today: `run --policy FILE --dry-run` (the relay client
+//! that fetches the policy and content is not built yet).
 
-fn main() {
-    println!("osdgate-agent {}", osdgate_model::VERSION);
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand};
+use osdgate_agent::run::{RunEnd, RunOptions, run};
+use osdgate_model::model::Timestamp;
+
+#[derive(Debug, Parser)]
+#[command(name = "osdgate-agent", version = osdgate_model::VERSION, about = "The osdgate device agent: runs a task sequence from osdgate boot media.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the deployment's task sequence.
+    ///
+    /// NOT YET CONNECTED TO THE RELAY: this agent has no relay client yet (no media authentication,
+    /// no policy or content download, no status upload). It runs a task sequence from a policy JSON
+    /// file (--policy, the body of GET /api/v1/policy or one deployment policy) and only with
+    /// --dry-run: every command line, file, content download and restart the steps would use is
+    /// recorded in STATE/dry-run.json and STATE/logs/smsts.log, and nothing on the disk is touched.
+    /// Status messages are queued in STATE/status/ for the relay client to send.
+    Run {
+        /// The bundle folder on the medium (the `osdgate` folder with media.json).
+        #[arg(long, value_name = "DIR")]
+        bundle: PathBuf,
+        /// A policy JSON file (required until the relay client exists).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Which deployment of the policy to run, when the medium may run several.
+        #[arg(long, value_name = "ID")]
+        deployment: Option<String>,
+        /// Record what would be done instead of doing it (required for now).
+        #[arg(long)]
+        dry_run: bool,
+        /// Where the engine keeps its state, the log and the status queue (survives restarts).
+        #[arg(long, value_name = "DIR", default_value = "osdgate-agent-state")]
+        state: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { bundle, policy, deployment, dry_run, state } => {
+            let Some(policy_file) = policy else {
+                eprintln!(
+                    "osdgate-agent: --policy FILE is required: this agent has no relay client yet, so it cannot fetch the policy from the relay"
+                );
+                return ExitCode::from(2);
+            };
+            let now =
+                SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+            let options = RunOptions {
+                bundle,
+                policy_file,
+                deployment,
+                state_folder: state,
+                dry_run,
+                now: Timestamp::from_unix_seconds(now),
+            };
+            match run(&options, &mut std::io::stdout()) {
+                Ok(RunEnd::Completed) => ExitCode::SUCCESS,
+                Ok(RunEnd::Failed { code, message }) => {
+                    eprintln!("osdgate-agent: the task sequence failed (0x{code:08X}): {message}");
+                    ExitCode::from(1)
+                }
+                Err(message) => {
+                    eprintln!("osdgate-agent: {message}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
 }

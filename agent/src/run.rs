@@ -1,0 +1,451 @@
+//! `osdgate-agent run`: reads the bundle and the policy, runs the task sequence with the engine, and
+//! reports every event to `smsts.log`, the status queue and the screen (step N of M).
+//!
+//! Until the relay client is built, the policy comes from a file (`--policy`) and only dry runs are
+//! possible: the executors record what they would do in `dry-run.json` and the log, and the status
+//! messages wait in the queue (`status/` in the state folder) for the relay client to send them.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use osdgate_model::api::{DeploymentPolicy, PolicyResponse, StatusPost, StepState};
+use osdgate_model::cmtrace::{RolloverPolicy, Severity};
+use osdgate_model::media::bundle::MediaConfig;
+use osdgate_model::media::layout::MEDIA_CONFIG;
+use osdgate_model::model::{DeploymentOption, TaskSequence, Timestamp};
+
+use crate::condition::NoMachineProbe;
+use crate::engine::{
+    Engine, Environment, Event, Observer, RunContext, RunOutcome, RunState, SkipReason,
+};
+use crate::executor::{DryRun, Machine, RecordedAction, StepExecutor};
+use crate::logfile::SmstsLog;
+use crate::state::{StateFile, write_atomically};
+use crate::status::StatusQueue;
+
+/// The dry run's record of every command, file, content and restart, in the state folder.
+pub const DRY_RUN_RECORD: &str = "dry-run.json";
+
+/// `run`'s validated options.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The bundle folder (`osdgate\` on the medium, with `media.json`).
+    pub bundle: PathBuf,
+    pub policy_file: PathBuf,
+    /// Which deployment of the policy file to run (needed when it holds several).
+    pub deployment: Option<String>,
+    pub state_folder: PathBuf,
+    pub dry_run: bool,
+    /// The current time, for the medium's expiry.
+    pub now: Timestamp,
+}
+
+/// How a run ended, for the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    Completed,
+    Failed { code: u32, message: String },
+}
+
+/// Reads `media.json` from the bundle folder.
+pub fn read_media_config(bundle: &Path) -> Result<MediaConfig, String> {
+    let path = bundle.join(MEDIA_CONFIG);
+    let bytes = fs::read(&path).map_err(|e| {
+        format!(
+            "--bundle: cannot read {} ({e}); point --bundle at the osdgate folder of the medium",
+            path.display()
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        format!("--bundle: {} is not an osdgate media configuration ({e}); rebuild the medium with `osdgate media bundle`", path.display())
+    })
+}
+
+/// Picks the deployment to run from a policy file (`PolicyResponse` or one `DeploymentPolicy`):
+/// the one named, else the only one the medium may run.
+pub fn select_policy(
+    bytes: &[u8],
+    media: &MediaConfig,
+    wanted: Option<&str>,
+) -> Result<DeploymentPolicy, String> {
+    let deployments = match serde_json::from_slice::<PolicyResponse>(bytes) {
+        Ok(response) => response.deployments,
+        Err(_) => vec![serde_json::from_slice::<DeploymentPolicy>(bytes).map_err(|e| {
+            format!("--policy: neither a policy response (GET /api/v1/policy) nor one deployment policy: {e}")
+        })?],
+    };
+    let allowed: Vec<DeploymentPolicy> = deployments
+        .into_iter()
+        .filter(|d| media.deployments.iter().any(|m| m == &d.deployment_id))
+        .collect();
+    match wanted {
+        Some(id) => allowed.into_iter().find(|d| d.deployment_id == id).ok_or_else(|| {
+            format!(
+                "--deployment {id}: not in the policy, or not one this medium may run ({})",
+                media.deployments.join(", ")
+            )
+        }),
+        None => match allowed.len() {
+            1 => Ok(allowed.into_iter().next().expect("one element")),
+            0 => Err(format!(
+                "--policy: no deployment in it is one this medium may run ({})",
+                media.deployments.join(", ")
+            )),
+            _ => Err(format!(
+                "--policy holds {} deployments this medium may run ({}); choose one with --deployment",
+                allowed.len(),
+                allowed.iter().map(|d| d.deployment_id.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        },
+    }
+}
+
+/// Everything an event goes to: the log, the status queue, the screen and the state file.
+struct Reporter<'a> {
+    log: SmstsLog,
+    queue: StatusQueue,
+    state_file: StateFile,
+    screen: &'a mut dyn std::io::Write,
+    sequence_name: String,
+    queued: usize,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+fn percent(done: usize, total: usize) -> u8 {
+    (done.min(total) * 100).checked_div(total).map_or(100, |p| p as u8)
+}
+
+impl Reporter<'_> {
+    fn status(
+        &mut self,
+        state: &RunState,
+        step: &str,
+        step_state: StepState,
+        progress: Option<u8>,
+        error_code: Option<u32>,
+        with_log: bool,
+    ) -> Result<(), String> {
+        let post = StatusPost {
+            message_id: String::new(),
+            deployment_id: state.deployment_id.clone(),
+            step: step.chars().take(512).collect(),
+            state: step_state,
+            progress,
+            error_code: error_code.map(|c| format!("0x{c:08X}")),
+            log_excerpt: with_log.then(|| self.log.excerpt()),
+            sent_at: Some(now_ms()),
+            smbios_guid: None,
+        };
+        self.queue.enqueue(post).map_err(|e| e.to_string())?;
+        self.queued += 1;
+        Ok(())
+    }
+
+    fn log(&mut self, severity: Severity, message: &str) -> Result<(), String> {
+        self.log
+            .write(severity, message, "run.rs")
+            .map_err(|e| format!("cannot write {}: {e}", self.log.path().display()))
+    }
+
+    fn say(&mut self, line: &str) {
+        // The screen is best effort: a closed console must not stop a deployment.
+        let _ = writeln!(self.screen, "{line}");
+    }
+}
+
+impl Observer for Reporter<'_> {
+    fn event(&mut self, event: &Event, state: &RunState) -> Result<(), String> {
+        match event {
+            Event::SequenceStarted { step_count, resumed } => {
+                let verb = if *resumed { "Resuming" } else { "Starting" };
+                let text = format!(
+                    "{verb} task sequence {} ({} steps) for deployment {}",
+                    self.sequence_name, step_count, state.deployment_id
+                );
+                self.log(Severity::Information, &text)?;
+                self.say(&text);
+            }
+            Event::GroupEntered { name, .. } => {
+                self.log(Severity::Information, &format!("Entering group {name}"))?
+            }
+            Event::GroupSkipped { name, reason, .. } => {
+                let why = skip_text(reason);
+                self.log(Severity::Information, &format!("Skipping group {name}: {why}"))?;
+                self.say(&format!("      group {name}: skipped ({why})"));
+                self.status(state, name, StepState::Skipped, None, None, false)?;
+            }
+            Event::StepSkipped { name, ordinal, step_count, reason, .. } => {
+                let why = skip_text(reason);
+                self.log(
+                    Severity::Information,
+                    &format!("Skipping step {ordinal} of {step_count}, {name}: {why}"),
+                )?;
+                self.say(&format!("[{ordinal}/{step_count}] {name}: skipped ({why})"));
+                self.status(
+                    state,
+                    name,
+                    StepState::Skipped,
+                    Some(percent(*ordinal, *step_count)),
+                    None,
+                    false,
+                )?;
+            }
+            Event::StepStarted { name, ordinal, step_count, attempt, .. } => {
+                let again =
+                    if *attempt > 1 { format!(" (attempt {attempt})") } else { String::new() };
+                self.log(
+                    Severity::Information,
+                    &format!("Start executing step {ordinal} of {step_count}: {name}{again}"),
+                )?;
+                self.say(&format!("[{ordinal}/{step_count}] {name}{again} ..."));
+                self.status(
+                    state,
+                    name,
+                    StepState::Started,
+                    Some(percent(ordinal - 1, *step_count)),
+                    None,
+                    false,
+                )?;
+            }
+            Event::StepSucceeded { name, ordinal, step_count, exit_code, message, .. } => {
+                self.log(
+                    Severity::Information,
+                    &format!("Step {name} succeeded (exit code {exit_code}). {message}"),
+                )?;
+                self.say(&format!("[{ordinal}/{step_count}] {name}: done"));
+                self.status(
+                    state,
+                    name,
+                    StepState::Succeeded,
+                    Some(percent(*ordinal, *step_count)),
+                    None,
+                    false,
+                )?;
+            }
+            Event::Failed { name, ordinal, step_count, code, message, continues, .. } => {
+                let what = if ordinal.is_some() { "Step" } else { "Group" };
+                let after = if *continues {
+                    "continuing (continue on error)"
+                } else {
+                    "the failure goes up to the enclosing group"
+                };
+                self.log(
+                    Severity::Error,
+                    &format!("{what} {name} failed with 0x{code:08X}: {message}; {after}"),
+                )?;
+                let position = ordinal
+                    .map(|o| format!("[{o}/{step_count}] "))
+                    .unwrap_or_else(|| "      ".to_owned());
+                self.say(&format!("{position}{name}: FAILED 0x{code:08X}: {message}"));
+                self.status(state, name, StepState::Failed, None, Some(*code), true)?;
+            }
+            Event::RestartRequired { into } => {
+                let text = format!(
+                    "The step asked for a restart into {}; the task sequence continues with the next step after it",
+                    environment_text(*into)
+                );
+                self.log(Severity::Information, &text)?;
+                self.say(&text);
+                let current = state
+                    .variables
+                    .get(crate::variables::CURRENT_ACTION_NAME)
+                    .unwrap_or("restart")
+                    .to_owned();
+                self.status(state, &current, StepState::Running, None, None, false)?;
+            }
+            Event::SequenceFinished { succeeded, code } => {
+                let name = self.sequence_name.clone();
+                if *succeeded {
+                    self.log(Severity::Information, &format!("Task sequence {name} completed"))?;
+                    self.say("The task sequence completed.");
+                    self.status(state, &name, StepState::Completed, Some(100), None, false)?;
+                } else {
+                    let code = code.unwrap_or(crate::engine::GENERIC_ERROR);
+                    self.log(
+                        Severity::Error,
+                        &format!("Task sequence {name} failed with 0x{code:08X}"),
+                    )?;
+                    self.say(&format!(
+                        "The task sequence failed (0x{code:08X}). Log: {}",
+                        self.log.path().display()
+                    ));
+                    self.status(state, &name, StepState::Failed, None, Some(code), true)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn save(&mut self, state: &RunState) -> Result<(), String> {
+        self.state_file.save(state).map_err(|e| e.to_string())
+    }
+}
+
+fn skip_text(reason: &SkipReason) -> &'static str {
+    match reason {
+        SkipReason::Disabled => "disabled",
+        SkipReason::ConditionFalse => "its condition is false",
+    }
+}
+
+fn environment_text(environment: Environment) -> &'static str {
+    match environment {
+        Environment::WindowsPe => "Windows PE",
+        Environment::FullOs => "the full OS",
+    }
+}
+
+/// Runs the task sequence of the policy file in a dry run. `screen` receives the progress lines.
+pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunEnd, String> {
+    if !options.dry_run {
+        return Err("a run without --dry-run needs the relay client, which this agent does not have yet; add --dry-run to record what the task sequence would do".to_owned());
+    }
+    let media = read_media_config(&options.bundle)?;
+    let expires = Timestamp::parse(&media.expires_at)
+        .map_err(|e| format!("--bundle: media.json expires_at: {e}"))?;
+    if expires <= options.now {
+        return Err(format!(
+            "the medium {} expired at {}; create new media in the console",
+            media.media_id, media.expires_at
+        ));
+    }
+    let policy_bytes = fs::read(&options.policy_file)
+        .map_err(|e| format!("--policy: cannot read {} ({e})", options.policy_file.display()))?;
+    let policy = select_policy(&policy_bytes, &media, options.deployment.as_deref())?;
+    let sequence: TaskSequence =
+        serde_json::from_value(policy.task_sequence.clone()).map_err(|e| {
+            format!(
+                "--policy: deployments[{}].task_sequence is not a task sequence: {e}",
+                policy.deployment_id
+            )
+        })?;
+
+    let state_file = StateFile::in_folder(&options.state_folder).map_err(|e| e.to_string())?;
+    let log_folder = options.state_folder.join("logs");
+    let log = SmstsLog::open(&log_folder, RolloverPolicy::default())
+        .map_err(|e| format!("cannot open the log folder {}: {e}", log_folder.display()))?;
+    let queue =
+        StatusQueue::open(&options.state_folder.join("status")).map_err(|e| e.to_string())?;
+    let engine = Engine::new(sequence.clone());
+    let mut reporter = Reporter {
+        log,
+        queue,
+        state_file: state_file.clone(),
+        screen,
+        sequence_name: sequence.name.clone(),
+        queued: 0,
+    };
+
+    let mut state = match state_file.load().map_err(|e| e.to_string())? {
+        Some(state) => state,
+        None => {
+            let context = RunContext {
+                deployment_id: policy.deployment_id.clone(),
+                log_path: log_folder.display().to_string(),
+                download_on_demand: policy.deployment_option
+                    == DeploymentOption::DownloadWhenNeeded,
+                smbios_uuid: None,
+            };
+            let variables: Vec<(String, String, bool)> = policy
+                .variables
+                .iter()
+                .map(|v| (v.name.clone(), v.value.clone(), v.secret))
+                .collect();
+            let state =
+                engine.initial_state(&context, Environment::WindowsPe, &variables).map_err(
+                    |e| format!("--policy: deployments[{}].variables: {e}", policy.deployment_id),
+                )?;
+            reporter.log(
+                Severity::Information,
+                &format!(
+                    "osdgate-agent {} dry run: medium {} ({}), deployment {} from {}",
+                    osdgate_model::VERSION,
+                    media.media_id,
+                    media.name,
+                    policy.deployment_id,
+                    options.policy_file.display()
+                ),
+            )?;
+            state
+        }
+    };
+    if state.deployment_id != policy.deployment_id {
+        return Err(format!(
+            "--state {} holds a run of deployment {}, not {}; use another state folder",
+            options.state_folder.display(),
+            state.deployment_id,
+            policy.deployment_id
+        ));
+    }
+
+    let record_path = options.state_folder.join(DRY_RUN_RECORD);
+    let mut recorded: Vec<RecordedAction> = match fs::read(&record_path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "{} is not a dry-run record ({e}); remove the state folder to start over",
+                record_path.display()
+            )
+        })?,
+        Err(_) => Vec::new(),
+    };
+    let mut executor = StepExecutor::new(DryRun::default(), policy.content.clone());
+    let end = loop {
+        let environment_before = state.environment;
+        let outcome = engine
+            .run(&mut state, &mut executor, &NoMachineProbe, &mut reporter)
+            .map_err(|e| e.to_string())?;
+        match outcome {
+            RunOutcome::RestartRequired { into } => {
+                // The dry run records the restart and resumes from the state file, as the agent
+                // does when it starts again after the restart.
+                let restart_step = crate::engine::ResolvedStep {
+                    path: String::new(),
+                    ordinal: 0,
+                    step_count: engine.program().step_count,
+                    name: state
+                        .variables
+                        .get(crate::variables::CURRENT_ACTION_NAME)
+                        .unwrap_or("restart")
+                        .to_owned(),
+                    step_type: osdgate_model::model::StepType::Restart,
+                    action: String::new(),
+                    settings: vec![],
+                    environment: environment_before,
+                    attempt: 1,
+                };
+                executor.machine.restart(&restart_step, into).map_err(|e| e.message)?;
+                reporter.log(
+                    Severity::Information,
+                    "Dry run: the restart is not performed; continuing from the saved state",
+                )?;
+                state = state_file
+                    .load()
+                    .map_err(|e| e.to_string())?
+                    .ok_or("the state file vanished during the run")?;
+            }
+            RunOutcome::Completed => break RunEnd::Completed,
+            RunOutcome::Failed { code, message } => break RunEnd::Failed { code, message },
+        }
+    };
+    recorded.append(&mut executor.machine.actions);
+    let bytes = serde_json::to_vec_pretty(&recorded).map_err(|e| e.to_string())?;
+    write_atomically(&record_path, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
+    let mut summary = String::new();
+    let _ = write!(
+        summary,
+        "Dry run recorded {} actions in {}; log: {}; {} status messages queued in {} (sent once the relay client exists).",
+        recorded.len(),
+        record_path.display(),
+        reporter.log.path().display(),
+        reporter.queued,
+        reporter.queue.folder().display()
+    );
+    reporter.say(&summary);
+    Ok(end)
+}

@@ -1,0 +1,266 @@
+//! `osdgate-agent run --dry-run` end to end on the boot-media example: the binary, a bundle folder
+//! with media.json, a policy file built from the example's task sequence. Every step runs in order
+//! with its command lines and files recorded, the restart is resumed from the state file, smsts.log
+//! is written and parses back, and every status message is queued once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use osdgate_agent::executor::{Action, RecordedAction};
+use osdgate_model::api::{
+    ContentFile, ContentReference, DeploymentPolicy, PolicyResponse, PolicyVariable, StatusPost,
+    StepState,
+};
+use osdgate_model::cmtrace::{Severity, read_log};
+use osdgate_model::media::bundle::{MEDIA_CONFIG_SCHEMA, MediaConfig};
+use osdgate_model::media::identity::StoredKey;
+use osdgate_model::model::Document;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!("osdgate-agent-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+fn content(id: &str, files: &[(&str, u64)]) -> ContentReference {
+    ContentReference {
+        content_id: id.into(),
+        name: id.into(),
+        version: None,
+        files: files
+            .iter()
+            .map(|(path, size)| ContentFile {
+                path: (*path).into(),
+                size: *size,
+                sha256: "0".repeat(64),
+            })
+            .collect(),
+        locations_url: format!("/api/v1/content/{id}/locations"),
+    }
+}
+
+/// A bundle folder and a policy file for the example's deployment; returns (bundle, policy file).
+fn fixture(folder: &Path, expires_at: &str) -> (PathBuf, PathBuf) {
+    let text =
+        std::fs::read_to_string(workspace().join("examples/boot-media-over-gateway.toml")).unwrap();
+    let document = Document::from_toml(&text).unwrap();
+    let deployment = &document.deployments[0];
+    let sequence = document.task_sequence(&deployment.task_sequence_id).unwrap();
+    let policy = PolicyResponse {
+        deployments: vec![DeploymentPolicy {
+            deployment_id: deployment.id.clone(),
+            name: "Reimage".into(),
+            config_version: 3,
+            task_sequence: serde_json::to_value(sequence).unwrap(),
+            variables: vec![
+                PolicyVariable {
+                    name: "OSDComputerName".into(),
+                    value: "LAPTOP-0042".into(),
+                    device_specific: true,
+                    secret: false,
+                },
+                PolicyVariable {
+                    name: "OSDLocalAdminPassword".into(),
+                    value: "S3cret-Admin!".into(),
+                    device_specific: false,
+                    secret: true,
+                },
+            ],
+            content: vec![
+                content("ABC00010", &[("sources/install.wim", 4_000_000_000)]),
+                content("ABC00011", &[("ccmsetup.exe", 5_000_000)]),
+                content("ABC00012", &[("drivers/net.inf", 10_000)]),
+            ],
+            scenario: deployment.scenario,
+            deployment_option: deployment.deployment_option,
+            pre_download: deployment.pre_download,
+        }],
+    };
+    let bundle = folder.join("osdgate");
+    std::fs::create_dir_all(&bundle).unwrap();
+    let media = MediaConfig {
+        schema: MEDIA_CONFIG_SCHEMA.into(),
+        media_id: "usb-remote".into(),
+        name: "Remote worker USB stick".into(),
+        relay_url: "https://relay.example.com".into(),
+        deployments: vec![deployment.id.clone()],
+        expires_at: expires_at.into(),
+        public_key: "A".repeat(43),
+        key: StoredKey::Unattended { private_key: "A".repeat(43) },
+        gateway_pins: vec![],
+        built_by: "test".into(),
+    };
+    std::fs::write(bundle.join("media.json"), serde_json::to_vec(&media).unwrap()).unwrap();
+    let policy_file = folder.join("policy.json");
+    std::fs::write(&policy_file, serde_json::to_vec(&policy).unwrap()).unwrap();
+    (bundle, policy_file)
+}
+
+fn agent(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_osdgate-agent")).args(args).output().unwrap()
+}
+
+#[test]
+fn dry_run_of_the_boot_media_example() {
+    let folder = scratch("dry-run");
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    let state = folder.join("state");
+    let output = agent(&[
+        "run",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--dry-run",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    for line in [
+        "[1/7] Partition Disk 0 - UEFI ...",
+        "[5/7] Apply Driver Package: done",
+        "[7/7] Restart Computer: done",
+        "The task sequence completed.",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+
+    // The record: every command line and file, in step order.
+    let record: Vec<RecordedAction> =
+        serde_json::from_slice(&std::fs::read(state.join("dry-run.json")).unwrap()).unwrap();
+    let commands: Vec<String> = record
+        .iter()
+        .filter_map(|r| match &r.action {
+            Action::Command { command_line, .. } => Some(command_line.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "diskpart.exe /s X:\\Windows\\Temp\\osdgate\\diskpart-1.txt",
+            "dism.exe /Apply-Image /ImageFile:X:\\Windows\\Temp\\osdgate\\content\\ABC00010\\sources\\install.wim /Index:1 /ApplyDir:W:\\",
+            "bcdboot.exe W:\\Windows /s S: /f UEFI",
+            "dism.exe /Image:W:\\ /Add-Driver /Driver:X:\\Windows\\Temp\\osdgate\\content\\ABC00012 /Recurse",
+            "robocopy.exe X:\\Windows\\Temp\\osdgate\\content\\ABC00011 W:\\_osdgate\\client /E /R:2 /W:5 /NP",
+        ]
+    );
+    let files: Vec<(&str, &str, bool)> = record
+        .iter()
+        .filter_map(|r| match &r.action {
+            Action::File { path, text, redacted, .. } => {
+                Some((path.as_str(), text.as_str(), *redacted))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(files[0].0, "X:\\Windows\\Temp\\osdgate\\diskpart-1.txt");
+    assert!(files[0].1.contains("create partition efi size=100"));
+    assert_eq!(files[1].0, "W:\\Windows\\Panther\\unattend.xml");
+    assert!(files[1].1.contains("<ComputerName>LAPTOP-0042</ComputerName>"));
+    assert!(files[1].1.contains("<JoinWorkgroup>REMOTE</JoinWorkgroup>"));
+    assert!(files[1].1.contains("<RegisteredOwner>Contoso</RegisteredOwner>"));
+    assert!(files[1].2, "the administrator password is redacted in the record");
+    assert_eq!(files[2].0, "W:\\Windows\\Setup\\Scripts\\SetupComplete.cmd");
+    assert!(files[2].1.contains("ccmsetup.exe\" CCMHOSTNAME=contoso-cmg.cloudapp.net/CCM_Proxy_MutualAuth/72057594037927941 SMSSITECODE=ABC"));
+    let restarts = record.iter().filter(|r| matches!(r.action, Action::Restart { .. })).count();
+    assert_eq!(restarts, 2, "Setup Windows and ConfigMgr, then Restart Computer");
+    let everything = std::fs::read_to_string(state.join("dry-run.json")).unwrap();
+    assert!(!everything.contains("S3cret-Admin!"), "no secret in the record");
+
+    // smsts.log: CMTrace, parses back whole, no secret.
+    let log = std::fs::read(state.join("logs/smsts.log")).unwrap();
+    assert!(log.starts_with(b"\xEF\xBB\xBF"));
+    let parsed = read_log(&log);
+    assert_eq!(parsed.skipped, vec![]);
+    let messages: Vec<&str> = parsed.records.iter().map(|r| r.record.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("Start executing step 2 of 7: Apply Operating System")),
+        "{messages:#?}"
+    );
+    assert!(messages.iter().any(|m| m.contains("continuing from the saved state")));
+    assert!(messages.iter().any(|m| m.starts_with("Resuming task sequence")));
+    assert!(parsed.records.iter().all(|r| r.record.severity != Severity::Error));
+    assert!(!String::from_utf8_lossy(&log).contains("S3cret-Admin!"));
+
+    // Status: started and succeeded for every step, then completed; each once, in order.
+    let status_folder = state.join("status");
+    let mut names: Vec<_> = std::fs::read_dir(&status_folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    let posts: Vec<StatusPost> = names
+        .iter()
+        .map(|n| serde_json::from_slice(&std::fs::read(status_folder.join(n)).unwrap()).unwrap())
+        .collect();
+    let started = posts.iter().filter(|p| p.state == StepState::Started).count();
+    let succeeded = posts.iter().filter(|p| p.state == StepState::Succeeded).count();
+    assert_eq!((started, succeeded), (7, 7));
+    assert_eq!(posts.last().unwrap().state, StepState::Completed);
+    let mut ids: Vec<&str> = posts.iter().map(|p| p.message_id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), posts.len());
+    assert!(posts.iter().all(|p| p.deployment_id == "ABC20001"));
+
+    // Running again refuses: the run finished.
+    let again = agent(&[
+        "run",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--dry-run",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already finished"));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
+fn clear_refusals() {
+    let folder = scratch("dry-run-refusals");
+    let (bundle, policy) = fixture(&folder, "2020-01-01T00:00:00Z");
+    let state = folder.join("state");
+    let b = bundle.to_str().unwrap();
+    let p = policy.to_str().unwrap();
+    let s = state.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "--bundle", b, "--policy", p, "--dry-run", "--state", s], "expired"),
+        (&["run", "--bundle", b, "--policy", p, "--state", s], "needs the relay client"),
+        (&["run", "--bundle", b, "--dry-run", "--state", s], "--policy FILE is required"),
+        (
+            &[
+                "run",
+                "--bundle",
+                folder.to_str().unwrap(),
+                "--policy",
+                p,
+                "--dry-run",
+                "--state",
+                s,
+            ],
+            "point --bundle at the osdgate folder",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = agent(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    let help = agent(&["run", "--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("NOT YET CONNECTED TO THE RELAY"));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
