@@ -2,7 +2,7 @@
 //! formats live in `osdgate_model::media`; this module reads files, draws random bytes from the OS,
 //! writes outputs atomically and prints.
 
-use std::io::Read as _;
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,7 +12,9 @@ use osdgate_model::media::bundle::{
     Bundle, BundleInput, ManifestEntry, build_bundle, plan_medium, read_manifest, resolve_roots,
     verify_files, write_zip,
 };
+use osdgate_model::media::fat::{Content, MediumFile, Part};
 use osdgate_model::media::identity::{DEFAULT_KDF, KdfParams, MediaRandom, Protection};
+use osdgate_model::media::usb::{UsbImage, UsbOptions, bundle_files};
 use osdgate_model::trust::{TrustCertificate, read_certificates};
 use sha2::{Digest, Sha256};
 
@@ -65,10 +67,27 @@ struct BuildArgs {
     output: PathBuf,
 }
 
+/// A USB image's inputs beyond the bundle's.
+#[derive(Debug, Args)]
+struct UsbArgs {
+    #[command(flatten)]
+    build: BuildArgs,
+    /// The Windows PE boot files, prepared with `osdgate bootimage script`: a folder (the ADK's
+    /// `media` folder after copype, or a copy of a WinPE ISO's files) or a zip of one.
+    #[arg(long)]
+    boot_files: PathBuf,
+    /// Free space to leave on the stick's volume, in MiB.
+    #[arg(long, default_value_t = 64)]
+    free_mib: u64,
+}
+
 #[derive(Debug, Subcommand)]
 enum MediaCommand {
     /// Build the bundle (a zip of the folder `osdgate`) to copy onto prepared boot media.
     Bundle(BuildArgs),
+    /// Build a raw USB disk image (GPT, one FAT32 partition UEFI boots) holding the boot files and
+    /// the bundle; write it to a stick with any imager (dd, Rufus in DD mode, balenaEtcher).
+    Usb(UsbArgs),
     /// Check a bundle against its manifest. Exit 1 when a file is missing or differs.
     Verify {
         /// A bundle zip.
@@ -80,6 +99,7 @@ enum MediaCommand {
 pub fn run(args: MediaArgs) -> ExitCode {
     let result = match args.command {
         MediaCommand::Bundle(build) => cmd_bundle(&build),
+        MediaCommand::Usb(usb) => cmd_usb(&usb),
         MediaCommand::Verify { file } => cmd_verify(&file),
     };
     match result {
@@ -268,4 +288,178 @@ fn cmd_verify(path: &Path) -> Result<ExitCode> {
         }
         Ok(ExitCode::from(1))
     }
+}
+
+/// The boot files: every file under a folder (or in a zip, extracted next to the output first),
+/// with paths from the folder's root. Returns the medium files and the input paths they reference.
+fn boot_files(source: &Path, scratch: &Path) -> Result<(Vec<MediumFile>, Vec<PathBuf>)> {
+    let root = if source.is_dir() {
+        source.to_path_buf()
+    } else {
+        let bytes = read(source).with_context(|| "--boot-files")?;
+        if bytes.starts_with(b"PK\x03\x04") {
+            let dir = scratch.join("boot-files");
+            let mut archive =
+                zip::ZipArchive::new(std::io::Cursor::new(bytes)).with_context(|| {
+                    format!("--boot-files {}: not a readable zip", source.display())
+                })?;
+            archive
+                .extract(&dir)
+                .with_context(|| format!("--boot-files {}: cannot extract", source.display()))?;
+            dir
+        } else if bytes.len() > 0x8006 && &bytes[0x8001..0x8006] == b"CD001" {
+            bail!(
+                "--boot-files {}: reading boot files from an ISO is not supported yet; mount the ISO (or extract it with `xorriso -osirrox on -indev FILE -extract / DIR`) and give the folder",
+                source.display()
+            );
+        } else {
+            bail!("--boot-files {}: not a folder, a zip or an ISO", source.display());
+        }
+    };
+    let mut files = Vec::new();
+    let mut inputs = Vec::new();
+    let mut pending = vec![root.clone()];
+    while let Some(dir) = pending.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .collect::<std::io::Result<_>>()
+            .with_context(|| format!("cannot list {}", dir.display()))?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let kind =
+                entry.file_type().with_context(|| format!("cannot stat {}", path.display()))?;
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                let relative = path
+                    .strip_prefix(&root)
+                    .map_err(|_| anyhow!("{} is outside {}", path.display(), root.display()))?;
+                let name = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| anyhow!("{}: the name is not Unicode", path.display()))?
+                    .join("/");
+                let size = entry
+                    .metadata()
+                    .with_context(|| format!("cannot stat {}", path.display()))?
+                    .len();
+                if name.to_ascii_lowercase().starts_with("osdgate/") {
+                    bail!(
+                        "--boot-files: {} is in the folder `osdgate`, where the bundle goes; remove it",
+                        path.display()
+                    );
+                }
+                files.push(MediumFile {
+                    path: name,
+                    content: Content::Input { index: inputs.len(), size },
+                });
+                inputs.push(path);
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((files, inputs))
+}
+
+/// Streams an image into a temporary file next to `output`, then renames it: the output is never
+/// half-written, and a failure leaves no temporary file behind.
+fn write_streamed(
+    output: &Path,
+    inputs: &[PathBuf],
+    emit: impl FnOnce(&mut dyn FnMut(Part) -> std::io::Result<()>) -> std::io::Result<()>,
+) -> Result<()> {
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name =
+        output.file_name().ok_or_else(|| anyhow!("{} is not a file name", output.display()))?;
+    let temp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let result = (|| -> Result<()> {
+        let file = std::fs::File::create(&temp)
+            .with_context(|| format!("cannot create {}", temp.display()))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        let mut sink = |part: Part| -> std::io::Result<()> {
+            match part {
+                Part::Bytes(bytes) => out.write_all(&bytes),
+                Part::Zeros(len) => {
+                    std::io::copy(&mut std::io::repeat(0).take(len), &mut out).map(|_| ())
+                }
+                Part::Input { index, offset, len } => {
+                    let mut file = std::fs::File::open(&inputs[index])?;
+                    file.seek(SeekFrom::Start(offset))?;
+                    let copied = std::io::copy(&mut file.take(len), &mut out)?;
+                    if copied == len {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::other(format!(
+                            "{} shrank while the image was written",
+                            inputs[index].display()
+                        )))
+                    }
+                }
+            }
+        };
+        emit(&mut sink).with_context(|| format!("cannot write {}", temp.display()))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| anyhow!("cannot write {}: {}", temp.display(), e.error()))?;
+        file.sync_all().with_context(|| format!("cannot flush {}", temp.display()))?;
+        std::fs::rename(&temp, output)
+            .with_context(|| format!("cannot move {} to {}", temp.display(), output.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
+}
+
+fn cmd_usb(args: &UsbArgs) -> Result<ExitCode> {
+    let bundle = bundle(&args.build)?;
+    let scratch_dir = tempdir_near(&args.build.output)?;
+    let result = (|| -> Result<ExitCode> {
+        let (mut files, inputs) = boot_files(&args.boot_files, &scratch_dir)?;
+        files.extend(bundle_files(&bundle.files));
+        let manifest = &bundle.files.last().map(|f| f.bytes.clone()).unwrap_or_default();
+        let digest = Sha256::digest(manifest);
+        let mut identity = [0u8; 16];
+        identity.copy_from_slice(&digest[..16]);
+        let image = UsbImage::plan(files, UsbOptions { free_bytes: args.free_mib << 20, identity })
+            .map_err(|e| anyhow!("{e}"))?;
+        write_streamed(&args.build.output, &inputs, |sink| image.emit(sink))?;
+        let summary = image.summary();
+        eprintln!(
+            "wrote {}: {} USB image (FAT32, {} clusters of {} bytes), files {}, free {}; medium `{}` for {}, expires {}",
+            args.build.output.display(),
+            mib(summary.image_bytes),
+            summary.volume.clusters,
+            summary.volume.cluster_bytes,
+            mib(summary.volume.file_bytes),
+            mib(summary.volume.free_bytes),
+            bundle.config.media_id,
+            bundle.config.relay_url,
+            bundle.config.expires_at
+        );
+        Ok(ExitCode::SUCCESS)
+    })();
+    let _ = std::fs::remove_dir_all(&scratch_dir);
+    result
+}
+
+/// A scratch folder next to `output` (for extracting zipped boot files), removed afterwards.
+fn tempdir_near(output: &Path) -> Result<PathBuf> {
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let scratch = dir.join(format!(".osdgate-media-{}.tmp", std::process::id()));
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    Ok(scratch)
 }

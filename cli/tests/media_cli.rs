@@ -137,3 +137,116 @@ fn preflight_errors_and_weak_passwords_build_nothing() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary file left behind");
 }
+
+fn boot_folder(dir: &Path) -> PathBuf {
+    let root = dir.join("winpe-media");
+    for (path, len) in [
+        ("EFI/BOOT/BOOTX64.EFI", 40_000usize),
+        ("EFI/Microsoft/Boot/BCD", 16_384),
+        ("Boot/BCD", 16_384),
+        ("Boot/boot.sdi", 3_170_304),
+        ("bootmgr.efi", 1_000),
+        ("sources/boot.wim", 2_500_001),
+    ] {
+        let file = root.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, (0..len).map(|i| (i % 251) as u8).collect::<Vec<_>>()).unwrap();
+    }
+    root
+}
+
+fn usb(inputs: &Inputs, boot_files: &Path, out: &Path) -> Output {
+    osdgate(&[
+        "media",
+        "usb",
+        "--document",
+        s(&repo("examples/boot-media-over-gateway.toml")),
+        "--password-file",
+        s(&inputs.password),
+        "--agent",
+        s(&inputs.agent),
+        "--now",
+        "2026-12-01T00:00:00Z",
+        "--random-file",
+        s(&inputs.random),
+        "--kdf-memory-kib",
+        "19456",
+        "--kdf-iterations",
+        "1",
+        "--boot-files",
+        s(boot_files),
+        "--free-mib",
+        "1",
+        "-o",
+        s(out),
+    ])
+}
+
+#[test]
+fn usb_image_holds_the_boot_files_and_the_same_bundle() {
+    let inputs = inputs("media-usb");
+    let boot = boot_folder(&inputs.dir);
+    let image = inputs.dir.join("stick.img");
+    let output = usb(&inputs, &boot, &image);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("USB image") && stderr.contains("free"), "{stderr}");
+    // The bundle inside the image is the bundle `media bundle` writes for the same inputs.
+    let zip_path = inputs.dir.join("bundle.zip");
+    let output = bundle(
+        &inputs,
+        &repo("examples/boot-media-over-gateway.toml"),
+        &inputs.password,
+        &zip_path,
+    );
+    assert!(output.status.success());
+    let extracted = inputs.dir.join("extracted");
+    std::fs::create_dir_all(&extracted).unwrap();
+    let out = Command::new("mcopy")
+        .args(["-s", "-n", "-i", &format!("{}@@1048576", s(&image)), "::*"])
+        .arg(&extracted)
+        .output()
+        .expect("mcopy (Debian mtools) must be installed");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        assert_eq!(std::fs::read(extracted.join(&name)).unwrap(), data, "{name}");
+    }
+    for path in ["EFI/BOOT/BOOTX64.EFI", "sources/boot.wim", "Boot/boot.sdi"] {
+        assert_eq!(
+            std::fs::read(extracted.join(path)).unwrap(),
+            std::fs::read(boot.join(path)).unwrap(),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn usb_refuses_boot_files_without_bootx64_and_iso_input_clearly() {
+    let inputs = inputs("media-usb-refused");
+    let boot = boot_folder(&inputs.dir);
+    std::fs::remove_file(boot.join("EFI/BOOT/BOOTX64.EFI")).unwrap();
+    let image = inputs.dir.join("stick.img");
+    let output = usb(&inputs, &boot, &image);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("EFI/BOOT/BOOTX64.EFI"));
+    assert!(!image.exists());
+    let iso = inputs.dir.join("winpe.iso");
+    let mut bytes = vec![0u8; 0x9000];
+    bytes[0x8001..0x8006].copy_from_slice(b"CD001");
+    std::fs::write(&iso, bytes).unwrap();
+    let output = usb(&inputs, &iso, &image);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("xorriso -osirrox"));
+    assert!(!image.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&inputs.dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file or folder left behind");
+}

@@ -11,7 +11,9 @@
 //! generated chunks and ranges of input files).
 
 pub mod bundle;
+pub mod fat;
 pub mod identity;
 pub mod launcher;
 pub mod layout;
 pub mod prepare;
+pub mod usb;
