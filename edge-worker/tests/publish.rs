@@ -150,7 +150,18 @@ async fn policy_and_locations_come_from_the_published_plan() {
     let relay = Relay::new();
     assert_eq!(publish(&relay, &example(), None).await.status, StatusCode::CREATED);
     let token = usb_token(&relay).await;
-    let policy = relay.client("GET", "/api/v1/policy?mac=00-1a-2b-3c-4d-5e", &token, None).await;
+    // Device-specific variables reach the device's own token (registered with its MAC).
+    let device = relay
+        .register_device(
+            "usb-1",
+            &token,
+            &support::signing_key("laptop-42"),
+            json!({"mac": "00-1a-2b-3c-4d-5e"}),
+        )
+        .await;
+    assert_eq!(device.status, StatusCode::CREATED, "{}", device.text());
+    let device_token = device.json["token"]["token"].as_str().unwrap().to_owned();
+    let policy = relay.client("GET", "/api/v1/policy", &device_token, None).await;
     assert_eq!(policy.status, StatusCode::OK, "{}", policy.text());
     let deployment = &policy.json["deployments"][0];
     assert_eq!(deployment["deployment_id"], "ABC20001");
@@ -179,7 +190,8 @@ async fn policy_and_locations_come_from_the_published_plan() {
         .find(|v| v["name"] == "OSDComputerName")
         .cloned();
     assert_eq!(computer.unwrap()["value"], "LAPTOP-0042");
-    let anonymous_device = relay.client("GET", "/api/v1/policy", &token, None).await;
+    let anonymous_device =
+        relay.client("GET", "/api/v1/policy?mac=00-1a-2b-3c-4d-5e", &token, None).await;
     assert!(
         anonymous_device.json["deployments"][0]["variables"]
             .as_array()

@@ -254,26 +254,29 @@ async fn revoked_expired_and_unknown_media_cannot_authenticate_or_use_tokens() {
     let token = relay.media_token("M1", &key).await;
     assert_eq!(relay.client("GET", "/api/v1/policy", &token, None).await.status, StatusCode::OK);
     let revoked = relay
-        .admin("POST", "/api/v1/admin/media/M1/revoke", Some(json!({"reason": "lost in the post"})))
+        .admin(
+            "POST",
+            "/api/v1/admin/media/M1/revoke",
+            Some(json!({"reason": "lost in the post", "approved_devices": "keep"})),
+        )
         .await;
     assert_eq!(revoked.status, StatusCode::OK);
     assert_eq!(revoked.json["revoked_reason"], "lost in the post");
     let first_revocation = revoked.json["revoked_at"].clone();
     relay.advance(5);
-    let again = relay.admin("POST", "/api/v1/admin/media/M1/revoke", Some(json!({}))).await;
+    let again = relay
+        .admin("POST", "/api/v1/admin/media/M1/revoke", Some(json!({"approved_devices": "keep"})))
+        .await;
     assert_eq!(again.json["revoked_at"], first_revocation);
     let reply = relay.client("GET", "/api/v1/policy", &token, None).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.code(), "media_revoked");
-    let challenge = relay
-        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M1"})))
+    // The key's holder learns why; nobody else does (see the uniform-challenge test).
+    let login = relay.authenticate("media", "M1", &key).await;
+    assert_eq!(login.code(), "media_revoked");
+    let missing = relay
+        .admin("POST", "/api/v1/admin/media/NOPE/revoke", Some(json!({"approved_devices": "keep"})))
         .await;
-    assert_eq!(challenge.code(), "media_revoked");
-    let unknown = relay
-        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "NOPE"})))
-        .await;
-    assert_eq!(unknown.code(), "media_unknown");
-    let missing = relay.admin("POST", "/api/v1/admin/media/NOPE/revoke", Some(json!({}))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 
     let key2 = relay.register_media("M2", &["DEP1"]).await;
@@ -281,36 +284,38 @@ async fn revoked_expired_and_unknown_media_cannot_authenticate_or_use_tokens() {
     relay.advance(86_400_000);
     let expired = relay.client("GET", "/api/v1/policy", &token2, None).await;
     assert_eq!(expired.code(), "token_expired");
-    let challenge = relay
-        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M2"})))
-        .await;
-    assert_eq!(challenge.code(), "media_expired");
+    let login = relay.authenticate("media", "M2", &key2).await;
+    assert_eq!(login.code(), "media_expired");
 }
 
 #[tokio::test]
-async fn authentication_attempts_are_rate_limited_per_media_and_per_address() {
+async fn authentication_attempts_are_rate_limited_per_media_and_address_and_per_address() {
     let relay = Relay::new();
     seed_view(&relay, &sample_view(vec![]));
     relay.register_media("M1", &["DEP1"]).await;
+    let ask = |from: &'static str, id: String| {
+        relay
+            .call("POST", "/api/v1/auth/challenge")
+            .from(from)
+            .json(&json!({"kind": "media", "id": id}))
+            .send()
+    };
     for _ in 0..10 {
-        let reply = relay
-            .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M1"})))
-            .await;
-        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(ask("198.51.100.1", "M1".into()).await.status, StatusCode::OK);
     }
-    let limited = relay
-        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M1"})))
-        .await;
+    let limited = ask("198.51.100.1", "M1".into()).await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.code(), "rate_limited");
     assert!(limited.header("retry-after").is_some());
+    assert_eq!(
+        ask("198.51.100.2", "M1".into()).await.status,
+        StatusCode::OK,
+        "another address still has the medium's budget"
+    );
     relay.advance(60_000);
-    let later = relay
-        .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M1"})))
-        .await;
-    assert_eq!(later.status, StatusCode::OK);
+    assert_eq!(ask("198.51.100.1", "M1".into()).await.status, StatusCode::OK);
 
-    // Per address: 60 attempts across many (unknown) media from one address.
+    // Per address: 60 attempts across many media from one address.
     let relay = Relay::new();
     for n in 0..60 {
         let reply = relay
@@ -320,13 +325,160 @@ async fn authentication_attempts_are_rate_limited_per_media_and_per_address() {
                 Some(json!({"kind": "media", "id": format!("X{n}")})),
             )
             .await;
-        assert_eq!(reply.code(), "media_unknown");
+        assert_eq!(reply.status, StatusCode::OK);
     }
     let limited = relay
         .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "X99"})))
         .await;
     assert_eq!(limited.code(), "rate_limited");
     assert!(limited.json["message"].as_str().unwrap().contains("address"));
+}
+
+/// Issue 13, item 4: whoever floods a medium's challenges from their own address spends only their
+/// own budget; the real device with that medium, elsewhere, still authenticates.
+#[tokio::test]
+async fn an_anonymous_flood_of_challenges_for_a_medium_does_not_stop_the_real_device() {
+    let relay = Relay::new();
+    seed_view(&relay, &sample_view(vec![]));
+    let key = relay.register_media("M1", &["DEP1"]).await;
+    let mut refused = 0;
+    for _ in 0..200 {
+        let reply = relay
+            .call("POST", "/api/v1/auth/challenge")
+            .from("192.0.2.66")
+            .json(&json!({"kind": "media", "id": "M1"}))
+            .send()
+            .await;
+        refused += usize::from(reply.status == StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert!(refused >= 150, "the flood itself is throttled ({refused} refused)");
+    let real = relay.authenticate_from("203.0.113.50", "media", "M1", &key).await;
+    assert_eq!(real.status, StatusCode::OK, "{}", real.text());
+    assert_eq!(real.json["kind"], "media");
+}
+
+/// Issue 13, item 4: an anonymous caller cannot tell an unknown, revoked or expired medium from a
+/// valid one by its challenge, nor by a token request without the key; the admin's log has the
+/// real reason.
+#[tokio::test]
+async fn challenges_answer_unknown_revoked_and_expired_media_like_valid_ones() {
+    let relay = Relay::new();
+    seed_view(&relay, &sample_view(vec![]));
+    relay.register_media("VALID", &["DEP1"]).await;
+    relay.register_media("REVOKED", &["DEP1"]).await;
+    relay
+        .admin(
+            "POST",
+            "/api/v1/admin/media/REVOKED/revoke",
+            Some(json!({"approved_devices": "keep"})),
+        )
+        .await;
+    let expiring = signing_key("EXPIRED");
+    relay
+        .admin(
+            "POST",
+            "/api/v1/admin/media",
+            Some(json!({"media_id": "EXPIRED", "public_key": b64(expiring.verifying_key().as_bytes()),
+                        "expires_at": relay.now() + 10, "deployments": ["DEP1"], "created_by": "alice"})),
+        )
+        .await;
+    relay.advance(20);
+    let stranger = signing_key("stranger");
+    let mut shapes = Vec::new();
+    for id in ["VALID", "UNKNOWN", "REVOKED", "EXPIRED"] {
+        let challenge = relay
+            .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": id})))
+            .await;
+        assert_eq!(challenge.status, StatusCode::OK, "{id}: {}", challenge.text());
+        let mut keys: Vec<String> = challenge.json.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        let mut headers: Vec<String> = challenge
+            .headers
+            .keys()
+            .map(|h| h.as_str().to_owned())
+            .filter(|h| h != "x-request-id")
+            .collect();
+        headers.sort();
+        shapes.push((keys, headers, challenge.json["expires_at"].clone()));
+        let nonce = challenge.json["nonce"].as_str().unwrap();
+        let message = challenge.json["message"].as_str().unwrap();
+        let answer = relay
+            .anonymous(
+                "POST",
+                "/api/v1/auth/token",
+                Some(json!({"kind": "media", "id": id, "nonce": nonce,
+                "signature": b64(&stranger.sign(message.as_bytes()).to_bytes())})),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{id}");
+        assert_eq!(answer.code(), "signature_invalid", "{id}");
+    }
+    assert!(shapes.windows(2).all(|pair| pair[0] == pair[1]), "{shapes:?}");
+    let events = relay.admin("GET", "/api/v1/admin/auth-events?kind=media", None).await;
+    let outcomes: Vec<(String, String)> = events.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["subject"].as_str().unwrap().into(), e["outcome"].as_str().unwrap().into()))
+        .collect();
+    for expected in [
+        ("UNKNOWN", "media_unknown"),
+        ("REVOKED", "media_revoked"),
+        ("EXPIRED", "media_expired"),
+        ("VALID", "signature_invalid"),
+    ] {
+        assert!(
+            outcomes.iter().filter(|(s, o)| s == expected.0 && o == expected.1).count() >= 1,
+            "{expected:?} in {outcomes:?}"
+        );
+    }
+    // The expired medium's real holder learns why.
+    assert_eq!(relay.authenticate("media", "EXPIRED", &expiring).await.code(), "media_expired");
+}
+
+/// Issue 13, item 4: JSON endpoints take only `application/json`, so a cross-site "simple"
+/// request (form or text/plain, sent by browsers without a CORS preflight) never reaches one.
+#[tokio::test]
+async fn json_endpoints_refuse_other_content_types() {
+    let (relay, token) = relay_with_media(vec![]).await;
+    let body = json!({"kind": "media", "id": "M1"}).to_string();
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+    ] {
+        let mut call = relay.call("POST", "/api/v1/auth/challenge").body(body.clone());
+        if let Some(content_type) = content_type {
+            call = call.header("content-type", content_type);
+        }
+        let reply = call.send().await;
+        assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        assert_eq!(reply.code(), "unsupported_media_type");
+    }
+    let status = relay
+        .call("POST", "/api/v1/status")
+        .bearer(&token)
+        .header("content-type", "text/plain")
+        .body(status_body("m", "s").to_string())
+        .send()
+        .await;
+    assert_eq!(status.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let publish = relay
+        .call("PUT", "/api/v1/admin/config")
+        .admin()
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await;
+    assert_eq!(publish.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let charset = relay
+        .call("POST", "/api/v1/auth/challenge")
+        .header("content-type", "Application/JSON; charset=utf-8")
+        .body(body)
+        .send()
+        .await;
+    assert_eq!(charset.status, StatusCode::OK, "{}", charset.text());
 }
 
 #[tokio::test]
@@ -380,31 +532,263 @@ async fn policy_serves_only_deployments_that_allow_internet_and_media() {
     assert_eq!(foreign.code(), "deployment_not_allowed");
 }
 
+const ALICE_GUID: &str = "4C4C4544-0042-3510-8052-B4C04F4B4E31";
+
+/// The sample view with a secret variable for DEP1 and one for Alice's device.
+fn view_with_secrets() -> osdgate_relay::app::view::RelayView {
+    let mut view = sample_view(vec![]);
+    let secret = |name: &str, value: &str| osdgate_model::api::PolicyVariable {
+        name: name.into(),
+        value: value.into(),
+        device_specific: false,
+        secret: true,
+    };
+    view.deployments[0].variables.push(secret("DomainJoinPassword", "hunter2"));
+    view.deployments[0].devices[0].variables.push(secret("BitLockerPin", "4711"));
+    view
+}
+
+fn variables(reply: &support::Reply) -> Vec<(String, String)> {
+    reply.json["deployments"][0]["variables"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no variables: {}", reply.text()))
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap().into(), v["value"].as_str().unwrap().into()))
+        .collect()
+}
+
+fn value_of<'v>(variables: &'v [(String, String)], name: &str) -> Option<&'v str> {
+    variables.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// Issue 13, item 2: a media token gets no device-specific variables, whatever identity the
+/// query names; a device token gets exactly its own device's, whatever the query names.
 #[tokio::test]
-async fn device_identity_selects_device_specific_variables() {
-    let (relay, token) = relay_with_media(vec![]).await;
-    let value = |reply: &support::Reply| reply.json["deployments"][0]["variables"][0].clone();
-    let by_guid = relay
-        .client(
-            "GET",
-            "/api/v1/policy?smbios_guid=4c4c4544-0042-3510-8052-b4c04f4b4e31",
-            &token,
-            None,
+async fn a_device_token_cannot_select_another_devices_variables() {
+    let relay = Relay::new();
+    seed_view(&relay, &view_with_secrets());
+    let media_key = relay.register_media("M1", &["DEP1"]).await;
+    let media_token = relay.media_token("M1", &media_key).await;
+    for query in ["", "?smbios_guid=4c4c4544-0042-3510-8052-b4c04f4b4e31", "?mac=AA-BB-CC-DD-EE-01"]
+    {
+        let reply =
+            relay.client("GET", &format!("/api/v1/policy{query}"), &media_token, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let served = variables(&reply);
+        assert_eq!(value_of(&served, "OSDComputerName"), Some("PC-DEFAULT"), "media token {query}");
+        assert!(
+            reply.json["deployments"][0]["variables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|v| v["device_specific"] == false && v["secret"] == false),
+            "{}",
+            reply.text()
+        );
+    }
+    // Mallory registers her own device, then names Alice's identity in the query.
+    let mallory = relay
+        .register_device(
+            "M1",
+            &media_token,
+            &signing_key("mallory"),
+            json!({"mac": "AA:BB:CC:DD:EE:66"}),
         )
         .await;
+    assert_eq!(mallory.status, StatusCode::CREATED, "{}", mallory.text());
+    let mallory_token = mallory.json["token"]["token"].as_str().unwrap().to_owned();
+    for query in [
+        "",
+        "?smbios_guid=4C4C4544-0042-3510-8052-B4C04F4B4E31",
+        "?mac=AA:BB:CC:DD:EE:01&smbios_guid=4C4C4544-0042-3510-8052-B4C04F4B4E31",
+    ] {
+        let reply =
+            relay.client("GET", &format!("/api/v1/policy{query}"), &mallory_token, None).await;
+        assert_eq!(value_of(&variables(&reply), "OSDComputerName"), Some("PC-DEFAULT"), "{query}");
+    }
+    // Alice's own device token gets Alice's variables, whatever it names.
+    let alice = relay
+        .register_device(
+            "M1",
+            &media_token,
+            &signing_key("alice"),
+            json!({"smbios_guid": ALICE_GUID.to_lowercase()}),
+        )
+        .await;
+    let alice_token = alice.json["token"]["token"].as_str().unwrap().to_owned();
+    let reply =
+        relay.client("GET", "/api/v1/policy?mac=AA:BB:CC:DD:EE:66", &alice_token, None).await;
+    let served = variables(&reply);
+    assert_eq!(value_of(&served, "OSDComputerName"), Some("PC-ALICE"));
+    assert_eq!(value_of(&served, "Locale"), Some("en-US"));
+}
+
+/// Issue 13, item 2: a hardware identity is self-asserted, so secrets wait for the admin's
+/// approval: neither a media token nor a pending device gets one.
+#[tokio::test]
+async fn secret_variables_reach_only_an_approved_device() {
+    let relay = Relay::new();
+    seed_view(&relay, &view_with_secrets());
+    let media_key = relay.register_media("M1", &["DEP1"]).await;
+    let media_token = relay.media_token("M1", &media_key).await;
+    let media_view = variables(&relay.client("GET", "/api/v1/policy", &media_token, None).await);
+    assert_eq!(value_of(&media_view, "DomainJoinPassword"), None);
+    let alice = relay
+        .register_device(
+            "M1",
+            &media_token,
+            &signing_key("alice"),
+            json!({"smbios_guid": ALICE_GUID}),
+        )
+        .await;
+    let device_id = alice.json["device_id"].as_str().unwrap().to_owned();
+    let token = alice.json["token"]["token"].as_str().unwrap().to_owned();
+    let pending = variables(&relay.client("GET", "/api/v1/policy", &token, None).await);
+    assert_eq!(value_of(&pending, "OSDComputerName"), Some("PC-ALICE"));
+    assert_eq!(value_of(&pending, "DomainJoinPassword"), None, "pending: no secret");
+    assert_eq!(value_of(&pending, "BitLockerPin"), None, "pending: not even its own device's");
+    let approved = relay.approve_device(&device_id).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
+    assert_eq!(approved.json["state"], "approved");
+    let served = variables(&relay.client("GET", "/api/v1/policy", &token, None).await);
+    assert_eq!(value_of(&served, "DomainJoinPassword"), Some("hunter2"));
+    assert_eq!(value_of(&served, "BitLockerPin"), Some("4711"));
+}
+
+/// Issue 13, item 2: an identity bound to a live device's key cannot be claimed with another key;
+/// the attempt is refused and shown to the admin under the device whose identity was claimed.
+#[tokio::test]
+async fn a_claimed_identity_bound_to_another_key_is_refused_and_shown_to_the_admin() {
+    let (relay, media_token) = relay_with_media(vec![]).await;
+    let alice = relay
+        .register_device(
+            "M1",
+            &media_token,
+            &signing_key("alice"),
+            json!({"smbios_guid": ALICE_GUID, "mac": "AA:BB:CC:DD:EE:01"}),
+        )
+        .await;
+    let alice_id = alice.json["device_id"].as_str().unwrap().to_owned();
+    for claim in [
+        json!({"smbios_guid": ALICE_GUID.to_lowercase()}),
+        json!({"mac": "aa-bb-cc-dd-ee-01"}),
+        json!({"smbios_guid": "4C4C4544-0000-0000-0000-000000000000", "mac": "AA:BB:CC:DD:EE:01"}),
+    ] {
+        let reply =
+            relay.register_device("M1", &media_token, &signing_key("mallory"), claim.clone()).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{claim}: {}", reply.text());
+        assert_eq!(reply.code(), "device_identity_in_use");
+        assert!(reply.json.get("token").is_none());
+    }
+    let events = relay
+        .admin("GET", &format!("/api/v1/admin/auth-events?kind=device&subject={alice_id}"), None)
+        .await;
+    let outcomes: Vec<&str> = events.json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["device_identity_in_use"; 3]);
+    let devices = relay.admin("GET", "/api/v1/admin/devices", None).await;
+    assert_eq!(devices.json.as_array().unwrap().len(), 1, "nothing registered for the claims");
+    // Once the admin revokes the old device, its identity may be registered with a new key.
+    revoke_device(&relay, &alice_id).await;
+    let reinstalled = relay
+        .register_device(
+            "M1",
+            &media_token,
+            &signing_key("alice-new"),
+            json!({"smbios_guid": ALICE_GUID}),
+        )
+        .await;
+    assert_eq!(reinstalled.status, StatusCode::CREATED, "{}", reinstalled.text());
+}
+
+/// Issue 13, item 3: registration proves possession of the device key.
+#[tokio::test]
+async fn registration_without_proof_of_possession_gets_no_token() {
+    let (relay, media_token) = relay_with_media(vec![]).await;
+    let key = signing_key("device-1");
+    let public_key = b64(key.verifying_key().as_bytes());
+    let bare = json!({"mac": "AA:BB:CC:DD:EE:10", "public_key": public_key});
+    let refused = relay.client("POST", "/api/v1/devices", &media_token, Some(bare.clone())).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.code(), "possession_proof_required");
+    assert_eq!(relay.admin("GET", "/api/v1/admin/devices", None).await.json, json!([]));
+    // The real device registers with its proof...
+    let registered =
+        relay.register_device("M1", &media_token, &key, json!({"mac": "AA:BB:CC:DD:EE:10"})).await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.text());
+    // ...and re-posting its (now known) public key without the proof gets nothing.
+    let replayed = relay.client("POST", "/api/v1/devices", &media_token, Some(bare)).await;
+    assert_eq!(replayed.code(), "possession_proof_required");
+    assert!(replayed.json.get("token").is_none());
+    // A proof by another key, a reused nonce, another medium's nonce: refused.
+    let nonce = |token: &str| {
+        let token = token.to_owned();
+        let relay = &relay;
+        async move {
+            relay.client("POST", "/api/v1/devices/nonce", &token, None).await.json["nonce"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let n1 = nonce(&media_token).await;
+    let wrong_signer = signing_key("mallory");
+    let message =
+        osdgate_model::api::registration_message("M1", &n1, key.verifying_key().as_bytes());
+    let body = |nonce: &str, signature: Vec<u8>| json!({"mac": "AA:BB:CC:DD:EE:10", "public_key": public_key, "nonce": nonce, "signature": b64(&signature)});
+    let forged = relay
+        .client(
+            "POST",
+            "/api/v1/devices",
+            &media_token,
+            Some(body(&n1, wrong_signer.sign(&message).to_bytes().to_vec())),
+        )
+        .await;
+    assert_eq!(forged.code(), "signature_invalid");
+    let reused = relay
+        .client(
+            "POST",
+            "/api/v1/devices",
+            &media_token,
+            Some(body(&n1, key.sign(&message).to_bytes().to_vec())),
+        )
+        .await;
+    assert_eq!(reused.code(), "nonce_replayed");
+    let other_key = relay.register_media("M2", &["DEP1"]).await;
+    let other_token = relay.media_token("M2", &other_key).await;
+    let foreign = nonce(&other_token).await;
+    let message =
+        osdgate_model::api::registration_message("M1", &foreign, key.verifying_key().as_bytes());
+    let crossed = relay
+        .client(
+            "POST",
+            "/api/v1/devices",
+            &media_token,
+            Some(body(&foreign, key.sign(&message).to_bytes().to_vec())),
+        )
+        .await;
+    assert_eq!(crossed.code(), "nonce_mismatch");
+    // A challenge answer is never a registration proof (domain separation).
+    let n2 = nonce(&media_token).await;
+    let challenge_text =
+        osdgate_model::api::challenge_message(osdgate_model::api::SubjectKind::Media, "M1", &n2);
+    let confused = relay
+        .client(
+            "POST",
+            "/api/v1/devices",
+            &media_token,
+            Some(body(&n2, key.sign(challenge_text.as_bytes()).to_bytes().to_vec())),
+        )
+        .await;
+    assert_eq!(confused.code(), "signature_invalid");
     assert_eq!(
-        value(&by_guid),
-        json!({"name": "OSDComputerName", "value": "PC-ALICE", "device_specific": true, "secret": false})
+        relay.admin("GET", "/api/v1/admin/devices", None).await.json.as_array().unwrap().len(),
+        1
     );
-    assert_eq!(by_guid.json["deployments"][0]["variables"][1]["value"], "en-US");
-    let by_mac = relay.client("GET", "/api/v1/policy?mac=aa-bb-cc-dd-ee-01", &token, None).await;
-    assert_eq!(value(&by_mac)["value"], "PC-ALICE");
-    let other = relay.client("GET", "/api/v1/policy?mac=AA:BB:CC:DD:EE:02", &token, None).await;
-    assert_eq!(value(&other)["value"], "PC-DEFAULT");
-    let bad = relay.client("GET", "/api/v1/policy?mac=nonsense", &token, None).await;
-    assert_eq!(bad.code(), "invalid_mac");
-    let bad = relay.client("GET", "/api/v1/policy?smbios_guid=123", &token, None).await;
-    assert_eq!(bad.code(), "invalid_smbios_guid");
 }
 
 #[tokio::test]
@@ -895,9 +1279,9 @@ async fn status_posts_are_validated() {
 async fn devices_register_renew_and_are_revocable() {
     let (relay, media_token) = relay_with_media(vec![]).await;
     let device_key = signing_key("device-1");
-    let body = json!({"smbios_guid": "4c4c4544-0042-3510-8052-b4c04f4b4e31", "mac": "aa-bb-cc-dd-ee-01", "public_key": b64(device_key.verifying_key().as_bytes())});
-    let registered =
-        relay.client("POST", "/api/v1/devices", &media_token, Some(body.clone())).await;
+    let identity =
+        json!({"smbios_guid": "4c4c4544-0042-3510-8052-b4c04f4b4e31", "mac": "aa-bb-cc-dd-ee-01"});
+    let registered = relay.register_device("M1", &media_token, &device_key, identity.clone()).await;
     assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.text());
     let device_id = registered.json["device_id"].as_str().unwrap().to_owned();
     let device_token = registered.json["token"]["token"].as_str().unwrap().to_owned();
@@ -906,7 +1290,7 @@ async fn devices_register_renew_and_are_revocable() {
     let policy = relay.client("GET", "/api/v1/policy", &device_token, None).await;
     assert_eq!(policy.json["deployments"][0]["variables"][0]["value"], "PC-ALICE");
     // Retrying the registration returns the same device.
-    let retry = relay.client("POST", "/api/v1/devices", &media_token, Some(body)).await;
+    let retry = relay.register_device("M1", &media_token, &device_key, identity).await;
     assert_eq!(retry.status, StatusCode::OK);
     assert_eq!(retry.json["device_id"], device_id.as_str());
     // A device token cannot register devices.
@@ -914,14 +1298,8 @@ async fn devices_register_renew_and_are_revocable() {
         .client("POST", "/api/v1/devices", &device_token, Some(json!({"mac": "AA:BB:CC:DD:EE:02", "public_key": b64(signing_key("d2").verifying_key().as_bytes())})))
         .await;
     assert_eq!(refused.code(), "media_token_required");
-    let no_identity = relay
-        .client(
-            "POST",
-            "/api/v1/devices",
-            &media_token,
-            Some(json!({"public_key": b64(signing_key("d3").verifying_key().as_bytes())})),
-        )
-        .await;
+    let no_identity =
+        relay.register_device("M1", &media_token, &signing_key("d3"), json!({})).await;
     assert_eq!(no_identity.code(), "device_identity_missing");
 
     // Renew: the old token stops working, the new one works.
@@ -954,6 +1332,7 @@ async fn devices_register_renew_and_are_revocable() {
     assert_eq!(devices.json[0]["smbios_guid"], "4C4C4544-0042-3510-8052-B4C04F4B4E31");
     assert_eq!(devices.json[0]["mac"], "AA:BB:CC:DD:EE:01");
     assert_eq!(devices.json[0]["media_id"], "M1");
+    assert_eq!(devices.json[0]["state"], "pending");
     let tokens =
         relay.admin("GET", &format!("/api/v1/admin/devices/{device_id}/tokens"), None).await;
     let tokens = tokens.json.as_array().unwrap().clone();
@@ -982,22 +1361,20 @@ async fn devices_register_renew_and_are_revocable() {
         relay.client("GET", "/api/v1/policy", &new_token, None).await.code(),
         "device_revoked"
     );
-    let challenge = relay
-        .anonymous(
-            "POST",
-            "/api/v1/auth/challenge",
-            Some(json!({"kind": "device", "id": device_id})),
-        )
-        .await;
-    assert_eq!(challenge.code(), "device_revoked");
+    let login = relay.authenticate("device", &device_id, &device_key).await;
+    assert_eq!(login.code(), "device_revoked");
     assert_eq!(
         relay.admin("GET", "/api/v1/admin/devices/nope/tokens", None).await.code(),
         "device_not_found"
     );
     // Status from a device token records the device.
-    let key = signing_key("device-2");
     let second = relay
-        .client("POST", "/api/v1/devices", &media_token, Some(json!({"mac": "AA:BB:CC:DD:EE:09", "public_key": b64(key.verifying_key().as_bytes())})))
+        .register_device(
+            "M1",
+            &media_token,
+            &signing_key("device-2"),
+            json!({"mac": "AA:BB:CC:DD:EE:09"}),
+        )
         .await;
     let token2 = second.json["token"]["token"].as_str().unwrap();
     let device2 = second.json["device_id"].as_str().unwrap();
@@ -1012,13 +1389,10 @@ async fn devices_register_renew_and_are_revocable() {
 async fn device_revocations_from_other_isolates_apply_within_the_client_cache_time() {
     let (relay, media_token) = relay_with_media(vec![]).await;
     let register = |name: &'static str, mac: &'static str| {
-        let key = signing_key(name);
-        relay.client(
-            "POST",
-            "/api/v1/devices",
-            &media_token,
-            Some(json!({"mac": mac, "public_key": b64(key.verifying_key().as_bytes())})),
-        )
+        let (relay, media_token) = (&relay, &media_token);
+        async move {
+            relay.register_device("M1", media_token, &signing_key(name), json!({"mac": mac})).await
+        }
     };
     let first = register("device-a", "aa-bb-cc-dd-ee-0a").await;
     let first_token = first.json["token"]["token"].as_str().unwrap().to_owned();
@@ -1047,5 +1421,211 @@ async fn device_revocations_from_other_isolates_apply_within_the_client_cache_ti
     assert_eq!(
         relay.client("GET", "/api/v1/policy", &first_token, None).await.code(),
         "device_revoked"
+    );
+}
+
+// ---- device trust: a medium's end ends what it started ----
+
+/// Register a device through `M1` and return (device ID, device token).
+async fn pending_device(
+    relay: &Relay,
+    media_token: &str,
+    name: &str,
+    mac: &str,
+) -> (String, String) {
+    let reply =
+        relay.register_device("M1", media_token, &signing_key(name), json!({"mac": mac})).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    (
+        reply.json["device_id"].as_str().unwrap().to_owned(),
+        reply.json["token"]["token"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Issue 13, item 1.
+#[tokio::test]
+async fn revoking_a_medium_stops_its_pending_devices_tokens_renewals_and_key_logins() {
+    let (relay, media_token) = relay_with_media(vec![]).await;
+    let (pending_id, pending_token) =
+        pending_device(&relay, &media_token, "pending", "AA:BB:CC:DD:EE:20").await;
+    let (approved_id, approved_token) =
+        pending_device(&relay, &media_token, "approved", "AA:BB:CC:DD:EE:21").await;
+    assert_eq!(relay.approve_device(&approved_id).await.json["state"], "approved");
+    // Before: the pending device works, renews and logs in with its key.
+    let renewed = relay.client("POST", "/api/v1/devices/self/token", &pending_token, None).await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.text());
+    let renewed_token = renewed.json["token"].as_str().unwrap().to_owned();
+    assert!(
+        renewed.json["expires_at"].as_i64().unwrap() <= relay.now() + 86_400_000,
+        "never beyond the medium"
+    );
+    let login = relay.authenticate("device", &pending_id, &signing_key("pending")).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text());
+    let login_token = login.json["token"].as_str().unwrap().to_owned();
+
+    // The admin must say what happens to approved devices.
+    let unsaid =
+        relay.admin("POST", "/api/v1/admin/media/M1/revoke", Some(json!({"reason": "lost"}))).await;
+    assert_eq!(unsaid.status, StatusCode::BAD_REQUEST, "{}", unsaid.text());
+    assert!(unsaid.json["message"].as_str().unwrap().contains("approved_devices"));
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &renewed_token, None).await.status,
+        StatusCode::OK
+    );
+
+    let revoked = relay
+        .admin(
+            "POST",
+            "/api/v1/admin/media/M1/revoke",
+            Some(json!({"reason": "lost", "approved_devices": "keep"})),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text());
+    for token in [&renewed_token, &login_token] {
+        let reply = relay.client("GET", "/api/v1/policy", token, None).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text());
+        assert_eq!(reply.code(), "device_revoked");
+        let renewal = relay.client("POST", "/api/v1/devices/self/token", token, None).await;
+        assert_eq!(renewal.status, StatusCode::UNAUTHORIZED);
+    }
+    let key_login = relay.authenticate("device", &pending_id, &signing_key("pending")).await;
+    assert_eq!(key_login.code(), "device_revoked");
+    let devices = relay.admin("GET", "/api/v1/admin/devices", None).await;
+    let state_of = |id: &str| {
+        devices.json.as_array().unwrap().iter().find(|d| d["device_id"] == id).unwrap()["state"]
+            .clone()
+    };
+    assert_eq!(state_of(&pending_id), "revoked");
+    assert_eq!(state_of(&approved_id), "approved");
+    // The approved device has an identity of its own: it keeps working and logging in.
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &approved_token, None).await.status,
+        StatusCode::OK
+    );
+    let approved_login = relay.authenticate("device", &approved_id, &signing_key("approved")).await;
+    assert_eq!(approved_login.status, StatusCode::OK, "{}", approved_login.text());
+
+    // Asked explicitly, a second revoke takes the approved devices too.
+    let all = relay
+        .admin("POST", "/api/v1/admin/media/M1/revoke", Some(json!({"approved_devices": "revoke"})))
+        .await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &approved_token, None).await.code(),
+        "device_revoked"
+    );
+    assert_eq!(
+        relay.authenticate("device", &approved_id, &signing_key("approved")).await.code(),
+        "device_revoked"
+    );
+    assert_eq!(relay.approve_device(&pending_id).await.code(), "device_not_approvable");
+}
+
+/// Issue 13, item 1: an expired medium ends its pending devices (tokens, renewals, key logins);
+/// approved devices live on.
+#[tokio::test]
+async fn an_expired_medium_ends_its_pending_devices_but_not_its_approved_ones() {
+    let (relay, media_token) = relay_with_media(vec![]).await;
+    let (pending_id, pending_token) =
+        pending_device(&relay, &media_token, "pending", "AA:BB:CC:DD:EE:30").await;
+    let (approved_id, _) =
+        pending_device(&relay, &media_token, "approved", "AA:BB:CC:DD:EE:31").await;
+    relay.approve_device(&approved_id).await;
+    let approved_login = relay.authenticate("device", &approved_id, &signing_key("approved")).await;
+    let approved_token = approved_login.json["token"].as_str().unwrap().to_owned();
+    assert!(
+        approved_login.json["expires_at"].as_i64().unwrap() > relay.now() + 86_400_000,
+        "approved: a full-length token"
+    );
+    relay.advance(86_400_000); // the medium's expiry (see register_media)
+    let reply = relay.client("GET", "/api/v1/policy", &pending_token, None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(reply.code() == "token_expired" || reply.code() == "media_expired", "{}", reply.text());
+    assert_eq!(
+        relay.client("POST", "/api/v1/devices/self/token", &pending_token, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        relay.authenticate("device", &pending_id, &signing_key("pending")).await.code(),
+        "media_expired"
+    );
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &approved_token, None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        relay.authenticate("device", &approved_id, &signing_key("approved")).await.status,
+        StatusCode::OK
+    );
+}
+
+/// Issue 13, item 1: a medium revoked through another isolate stops its pending devices here
+/// within CLIENT_CACHE_SECONDS (the pending device's check reads the medium's cached row).
+#[tokio::test]
+async fn a_medium_revoked_elsewhere_stops_its_pending_devices_within_the_client_cache_time() {
+    let (relay, media_token) = relay_with_media(vec![]).await;
+    let (_, pending_token) =
+        pending_device(&relay, &media_token, "pending", "AA:BB:CC:DD:EE:40").await;
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &pending_token, None).await.status,
+        StatusCode::OK
+    );
+    osdgate_relay::app::Database::execute(
+        &*relay.db,
+        "UPDATE media SET revoked_at = 1 WHERE media_id = 'M1'",
+        &[],
+    )
+    .await
+    .unwrap();
+    relay.advance(osdgate_relay::app::DEFAULT_CLIENT_CACHE_MS);
+    let refused = relay.client("GET", "/api/v1/policy", &pending_token, None).await;
+    assert_eq!(refused.code(), "media_revoked", "{}", refused.text());
+}
+
+#[tokio::test]
+async fn media_that_approve_automatically_give_their_devices_an_identity_at_once() {
+    let relay = Relay::new();
+    seed_view(&relay, &view_with_secrets());
+    let key = signing_key("AUTO");
+    let created = relay
+        .admin(
+            "POST",
+            "/api/v1/admin/media",
+            Some(json!({"media_id": "AUTO", "public_key": b64(key.verifying_key().as_bytes()), "auto_approve": true,
+                        "expires_at": relay.now() + 60_000, "deployments": ["DEP1"], "created_by": "alice"})),
+        )
+        .await;
+    assert_eq!(created.json["auto_approve"], true);
+    let token = relay.media_token("AUTO", &key).await;
+    let reply = relay
+        .register_device(
+            "AUTO",
+            &token,
+            &signing_key("auto-dev"),
+            json!({"smbios_guid": ALICE_GUID}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    assert!(
+        reply.json["token"]["expires_at"].as_i64().unwrap() > relay.now() + 60_000,
+        "not bound to the medium"
+    );
+    let device_token = reply.json["token"]["token"].as_str().unwrap().to_owned();
+    let device = &relay.admin("GET", "/api/v1/admin/devices", None).await.json[0];
+    assert_eq!(device["state"], "approved");
+    assert_eq!(device["approved_by"], "auto:AUTO");
+    assert_eq!(
+        value_of(
+            &variables(&relay.client("GET", "/api/v1/policy", &device_token, None).await),
+            "BitLockerPin"
+        ),
+        Some("4711")
+    );
+    relay
+        .admin("POST", "/api/v1/admin/media/AUTO/revoke", Some(json!({"approved_devices": "keep"})))
+        .await;
+    assert_eq!(
+        relay.client("GET", "/api/v1/policy", &device_token, None).await.status,
+        StatusCode::OK
     );
 }

@@ -46,6 +46,29 @@ async function authenticate(request: APIRequestContext, kind: 'media' | 'device'
   return { token, answer };
 }
 
+/// The bytes a device signs to register its key: an independent implementation of
+/// `osdgate_model::api::registration_message` (domain, 2-byte big-endian length-prefixed media ID
+/// and nonce, raw 32-byte public key), so this suite also checks the wire format.
+function registrationMessage(mediaId: string, nonce: string, publicRaw: string): Buffer {
+  const field = (value: string) => {
+    const bytes = Buffer.from(value, 'utf8');
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+  };
+  return Buffer.concat([Buffer.from('osdgate-device-registration-v1\0', 'latin1'), field(mediaId), field(nonce), Buffer.from(publicRaw, 'base64url')]);
+}
+
+/// Register `device` through `mediaId` with proof of possession of its key.
+async function registerDevice(request: APIRequestContext, mediaId: string, mediaToken: string, device: MediaKey, identity: object) {
+  const auth = { authorization: `Bearer ${mediaToken}` };
+  const issued = await request.post('/api/v1/devices/nonce', { headers: auth });
+  expect(issued.status(), await issued.text()).toBe(200);
+  const { nonce } = await issued.json();
+  const signature = sign(null, registrationMessage(mediaId, nonce, device.publicRaw), device.privateKey).toString('base64');
+  return request.post('/api/v1/devices', { headers: auth, data: { ...identity, public_key: device.publicRaw, nonce, signature } });
+}
+
 test.describe.serial('relay live', () => {
   const data = content(64 * MiB);
   const dataSha = sha256(data);
@@ -137,13 +160,13 @@ test.describe.serial('relay live', () => {
     expect((await forged.token.json()).code).toBe('signature_invalid');
   });
 
-  test('policy: task sequence, device variables and every content reference with size and SHA-256', async ({ request }) => {
+  test('policy: task sequence, no device variables for a media token, every content reference with size and SHA-256', async ({ request }) => {
     const reply = await request.get('/api/v1/policy?smbios_guid=4C4C4544-0042-3510-8052-B4C04F4B4E32', { headers: { authorization: `Bearer ${mediaToken}` } });
     expect(reply.status(), await reply.text()).toBe(200);
     const policy = (await reply.json()).deployments[0];
     expect(policy.deployment_id).toBe('ABC20001');
     expect(policy.task_sequence.id).toBe('ABC00020');
-    expect(policy.variables.find((v: { name: string }) => v.name === 'OSDComputerName')).toMatchObject({ value: 'LAPTOP-0042', device_specific: true });
+    expect(policy.variables.every((v: { device_specific: boolean; secret: boolean }) => !v.device_specific && !v.secret)).toBe(true);
     const os = policy.content.find((c: { content_id: string }) => c.content_id === 'ABC00010');
     expect(os.files).toEqual([{ path: 'sources/install.wim', size: data.length, sha256: dataSha }]);
     expect(policy.content.map((c: { content_id: string }) => c.content_id)).toEqual(['ABC00005', 'ABC00010', 'ABC00011', 'ABC00012']);
@@ -237,16 +260,23 @@ test.describe.serial('relay live', () => {
 
   test('device registration, device token, renewal and revocation', async ({ request }) => {
     const device = newKey('');
-    const registered = await request.post('/api/v1/devices', {
-      headers: { authorization: `Bearer ${mediaToken}` },
-      data: { smbios_guid: '4C4C4544-0042-3510-8052-B4C04F4B4E32', mac: '00:1A:2B:3C:4D:5E', public_key: device.publicRaw },
-    });
+    const identity = { smbios_guid: '4C4C4544-0042-3510-8052-B4C04F4B4E32', mac: '00:1A:2B:3C:4D:5E' };
+    const unproven = await request.post('/api/v1/devices', { headers: { authorization: `Bearer ${mediaToken}` }, data: { ...identity, public_key: device.publicRaw } });
+    expect(unproven.status()).toBe(401);
+    expect((await unproven.json()).code).toBe('possession_proof_required');
+    const registered = await registerDevice(request, media.id, mediaToken, device, identity);
     expect(registered.status(), await registered.text()).toBe(201);
     const body = await registered.json();
     deviceId = body.device_id;
     deviceToken = body.token.token;
     const policy = await request.get('/api/v1/policy', { headers: { authorization: `Bearer ${deviceToken}` } });
     expect(policy.status()).toBe(200);
+    const variables = (await policy.json()).deployments[0].variables;
+    expect(variables.find((v: { name: string }) => v.name === 'OSDComputerName')).toMatchObject({ value: 'LAPTOP-0042', device_specific: true });
+    const listed = await (await request.get('/api/v1/admin/devices', { headers: admin })).json();
+    expect(listed.find((d: { device_id: string }) => d.device_id === deviceId).state).toBe('pending');
+    const approved = await request.post(`/api/v1/admin/devices/${deviceId}/approve`, { headers: admin });
+    expect((await approved.json()).state).toBe('approved');
     const renewed = await request.post('/api/v1/devices/self/token', { headers: { authorization: `Bearer ${deviceToken}` } });
     expect(renewed.status()).toBe(200);
     const old = await request.get('/api/v1/policy', { headers: { authorization: `Bearer ${deviceToken}` } });
@@ -264,13 +294,24 @@ test.describe.serial('relay live', () => {
   });
 
   test('media revocation stops tokens and authentication, and is recorded', async ({ request }) => {
-    const revoked = await request.post(`/api/v1/admin/media/${media.id}/revoke`, { headers: admin, data: { reason: 'lost' } });
+    const pendingKey = newKey('');
+    const pending = await registerDevice(request, media.id, mediaToken, pendingKey, { mac: '00:1A:2B:3C:4D:99' });
+    expect(pending.status(), await pending.text()).toBe(201);
+    const pendingToken = (await pending.json()).token.token;
+    const unsaid = await request.post(`/api/v1/admin/media/${media.id}/revoke`, { headers: admin, data: { reason: 'lost' } });
+    expect(unsaid.status()).toBe(400);
+    const revoked = await request.post(`/api/v1/admin/media/${media.id}/revoke`, { headers: admin, data: { reason: 'lost', approved_devices: 'keep' } });
     expect(revoked.status()).toBe(200);
     const policy = await request.get('/api/v1/policy', { headers: { authorization: `Bearer ${mediaToken}` } });
     expect(policy.status()).toBe(401);
     expect((await policy.json()).code).toBe('media_revoked');
+    const pendingPolicy = await request.get('/api/v1/policy', { headers: { authorization: `Bearer ${pendingToken}` } });
+    expect((await pendingPolicy.json()).code).toBe('device_revoked');
+    // Anonymous callers get a challenge like for any medium; the key's holder learns why.
     const challenge = await request.post('/api/v1/auth/challenge', { data: { kind: 'media', id: media.id } });
-    expect((await challenge.json()).code).toBe('media_revoked');
+    expect(challenge.status()).toBe(200);
+    const { token: login } = await authenticate(request, 'media', media);
+    expect((await login.json()).code).toBe('media_revoked');
     const events = await (await request.get(`/api/v1/admin/auth-events?kind=media&subject=${media.id}`, { headers: admin })).json();
     const outcomes = events.events.map((e: { outcome: string }) => e.outcome);
     expect(outcomes).toContain('ok');

@@ -176,6 +176,7 @@ mod tests {
             deployments: vec!["D".into()],
             expires_at: 10_000,
             revoked_at,
+            auto_approve: false,
         }
     }
 
@@ -225,6 +226,8 @@ mod tests {
         let cache = ClientCache::default();
         let state = |device: &str| DeviceTokenState {
             device_id: device.into(),
+            media_id: "M1".into(),
+            approved: false,
             device_revoked: false,
             token_revoked: false,
             smbios_guid: None,

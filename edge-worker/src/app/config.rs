@@ -14,7 +14,7 @@ use osdgate_model::api::{
 use sha2::{Digest, Sha256};
 
 use super::auth::actor;
-use super::extract::{ApiJson, RowExt, hex, read_body};
+use super::extract::{ApiJson, RowExt, hex, is_json, read_body, unsupported_media_type};
 use super::storage::Row;
 use super::view::RelayView;
 use super::{ApiError, AppState};
@@ -221,7 +221,11 @@ pub async fn publish(
     let headers = request.headers().clone();
     // The body is read (bounded) before answering even a precondition failure: a response that
     // leaves the request body unread stalls the connection behind wrangler dev's proxy.
+    let declared_json = is_json(&headers);
     let bytes = read_body(request, &state, DOCUMENT_LIMIT).await?;
+    if !declared_json {
+        return Err(unsupported_media_type());
+    }
     let current = current_version(&state).await?;
     check_precondition(&headers, current.as_ref())?;
     let bytes = keep_secrets(&state, bytes).await?;

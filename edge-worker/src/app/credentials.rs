@@ -57,13 +57,18 @@ pub fn parse_public_key(field: &str, value: &str) -> Result<VerifyingKey, ApiErr
     Ok(key)
 }
 
-/// What checking a device token reads from D1: its device's and its own revocation, and the
-/// device's identity (fixed at registration), which selects device-specific policy variables.
+/// What checking a device token reads from D1: its device's and its own revocation, whether the
+/// device is approved (else it lives only while its medium is valid), and the device's identity
+/// (fixed at registration), which alone selects its device-specific policy variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceTokenState {
     pub device_id: String,
+    /// The medium that registered the device.
+    pub media_id: String,
     pub device_revoked: bool,
     pub token_revoked: bool,
+    /// Approved by an admin (or automatically by its medium): an identity of its own.
+    pub approved: bool,
     pub smbios_guid: Option<String>,
     pub mac: Option<String>,
 }
@@ -76,7 +81,8 @@ pub async fn load_device_token(
     let rows = state
         .db
         .query(
-            "SELECT d.revoked_at AS device_revoked, t.revoked_at AS token_revoked, d.smbios_guid, d.mac \
+            "SELECT d.revoked_at AS device_revoked, t.revoked_at AS token_revoked, d.approved_at, \
+             d.media_id, d.smbios_guid, d.mac \
              FROM device_tokens t JOIN devices d ON d.device_id = t.device_id \
              WHERE t.token_id = ?1 AND t.device_id = ?2",
             &[token_id.into(), device_id.into()],
@@ -90,10 +96,45 @@ pub async fn load_device_token(
     })?;
     Ok(DeviceTokenState {
         device_id: device_id.to_owned(),
+        media_id: row.text("media_id")?,
         device_revoked: row.opt_int("device_revoked").is_some(),
         token_revoked: row.opt_int("token_revoked").is_some(),
+        approved: row.opt_int("approved_at").is_some(),
         smbios_guid: row.opt_text("smbios_guid"),
         mac: row.opt_text("mac"),
+    })
+}
+
+/// A device as its key login (challenge–response) needs it.
+#[derive(Debug, Clone)]
+pub struct DeviceAuthRow {
+    pub public_key: String,
+    pub deployments: Vec<String>,
+    pub media_id: String,
+    pub revoked: bool,
+    pub approved: bool,
+}
+
+pub async fn load_device(state: &AppState, device_id: &str) -> Result<DeviceAuthRow, ApiError> {
+    let rows = state
+        .db
+        .query(
+            "SELECT public_key, deployments, media_id, revoked_at, approved_at FROM devices WHERE device_id = ?1",
+            &[device_id.into()],
+        )
+        .await?;
+    let row = rows.first().ok_or_else(|| {
+        ApiError::unauthorized(
+            ErrorCode::DeviceUnknown,
+            format!("no device with ID {device_id} is registered"),
+        )
+    })?;
+    Ok(DeviceAuthRow {
+        public_key: row.text("public_key")?,
+        deployments: parse_deployments(&row.text("deployments")?)?,
+        media_id: row.text("media_id")?,
+        revoked: row.opt_int("revoked_at").is_some(),
+        approved: row.opt_int("approved_at").is_some(),
     })
 }
 
@@ -104,6 +145,8 @@ pub struct MediaAuthRow {
     pub deployments: Vec<String>,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// Devices registered through it are approved at once.
+    pub auto_approve: bool,
 }
 
 impl MediaAuthRow {
@@ -122,6 +165,34 @@ impl MediaAuthRow {
         }
         Ok(())
     }
+
+    /// For a pending device: it lives only while the medium that registered it is valid.
+    pub fn carries_pending_device(&self, now: i64) -> Result<(), ApiError> {
+        self.usable(now).map_err(|mut error| {
+            error.message = format!(
+                "this device is still pending approval and lives only while its boot medium is valid: {}",
+                error.message
+            );
+            error
+        })
+    }
+}
+
+/// The medium's authentication row from the isolate's cache when D1 confirmed it within
+/// `CLIENT_CACHE_SECONDS`, else from D1 (and kept). The client hot path's only medium lookup.
+pub async fn cached_media(
+    state: &AppState,
+    media_id: &str,
+    now: i64,
+) -> Result<MediaAuthRow, ApiError> {
+    let ttl = state.config.client_cache_ms;
+    if let Some(media) = state.cache.media.get(media_id, now, ttl) {
+        return Ok(media);
+    }
+    let media =
+        load_media(state, media_id).await.inspect_err(|_| state.cache.media.forget(media_id))?;
+    state.cache.media.keep(media_id, now, media.clone());
+    Ok(media)
 }
 
 pub fn parse_deployments(json: &str) -> Result<Vec<String>, ApiError> {
@@ -133,7 +204,7 @@ pub async fn load_media(state: &AppState, media_id: &str) -> Result<MediaAuthRow
     let rows = state
         .db
         .query(
-            "SELECT public_key, deployments, expires_at, revoked_at FROM media WHERE media_id = ?1",
+            "SELECT public_key, deployments, expires_at, revoked_at, auto_approve FROM media WHERE media_id = ?1",
             &[media_id.into()],
         )
         .await?;
@@ -148,6 +219,7 @@ pub async fn load_media(state: &AppState, media_id: &str) -> Result<MediaAuthRow
         deployments: parse_deployments(&row.text("deployments")?)?,
         expires_at: row.int("expires_at")?,
         revoked_at: row.opt_int("revoked_at"),
+        auto_approve: row.opt_int("auto_approve").unwrap_or(0) != 0,
     })
 }
 

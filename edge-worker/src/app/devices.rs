@@ -3,15 +3,16 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use osdgate_model::api::{
-    DeviceRecord, DeviceRegistered, DeviceTokenRecord, ErrorCode, IssuedToken, RegisterDevice,
-    Revoke, SubjectKind,
+    DeviceRecord, DeviceRegistered, DeviceState, DeviceTokenRecord, ErrorCode, IssuedToken,
+    RegisterDevice, RegistrationNonce, Revoke, SubjectKind, registration_message,
 };
 
-use super::auth::ClientAuth;
-use super::credentials::{issue, parse_deployments, parse_public_key, random_token};
-use super::extract::{ApiJson, RowExt, encode_base64url};
+use super::auth::challenge::{consume_nonce, rate_limit, record, store_nonce, verify_signature};
+use super::auth::{ClientAuth, actor};
+use super::credentials::{cached_media, issue, parse_deployments, parse_public_key, random_token};
+use super::extract::{ApiJson, ClientAddress, RowExt, encode_base64url};
 use super::storage::{Row, Statement};
 use super::{ApiError, AppState};
 
@@ -46,26 +47,62 @@ fn device_record(row: &Row) -> Result<DeviceRecord, ApiError> {
         media_id: row.text("media_id")?,
         deployments: parse_deployments(&row.text("deployments")?)?,
         registered_at: row.int("registered_at")?,
+        state: if row.opt_int("revoked_at").is_some() {
+            DeviceState::Revoked
+        } else if row.opt_int("approved_at").is_some() {
+            DeviceState::Approved
+        } else {
+            DeviceState::Pending
+        },
+        approved_at: row.opt_int("approved_at"),
+        approved_by: row.opt_text("approved_by"),
         revoked_at: row.opt_int("revoked_at"),
     })
 }
 
-const DEVICE_COLUMNS: &str =
-    "device_id, smbios_guid, mac, public_key, media_id, deployments, registered_at, revoked_at";
+const DEVICE_COLUMNS: &str = "device_id, smbios_guid, mac, public_key, media_id, deployments, \
+     registered_at, approved_at, approved_by, revoked_at";
 
-/// `POST /api/v1/devices` (media token): the device registers its own key and receives a device
-/// token. Registering the same key again (a retry) returns the same device with a fresh token.
-pub async fn register(
+/// The subject kind under which registration nonces are stored (bound to the medium).
+const REGISTRATION_NONCE: &str = "registration";
+
+/// `POST /api/v1/devices/nonce` (media token): a single-use nonce the device signs, with the key it
+/// is about to register, to prove that it holds that key.
+pub async fn nonce(
     State(state): State<AppState>,
     auth: ClientAuth,
-    ApiJson(request): ApiJson<RegisterDevice>,
-) -> Result<(StatusCode, Json<DeviceRegistered>), ApiError> {
+    address: ClientAddress,
+) -> Result<Json<RegistrationNonce>, ApiError> {
+    let media_id = media_token_holder(&auth)?;
+    let now = state.clock.now_ms();
+    rate_limit(&state, &format!("registration:{media_id}"), &address, now).await?;
+    let (nonce, expires_at) = store_nonce(&state, REGISTRATION_NONCE, media_id, now).await?;
+    Ok(Json(RegistrationNonce { nonce, expires_at }))
+}
+
+fn media_token_holder(auth: &ClientAuth) -> Result<&str, ApiError> {
     if auth.claims.kind != SubjectKind::Media {
         return Err(ApiError::forbidden(
             ErrorCode::MediaTokenRequired,
             "devices register with the media token of the medium they booted from",
         ));
     }
+    Ok(&auth.claims.sub)
+}
+
+/// `POST /api/v1/devices` (media token): the device registers its own key, proving that it holds
+/// it (a signature over [`registration_message`] with a nonce from [`nonce`]), and receives a device
+/// token. It starts *pending* (its tokens live only while the medium is valid) unless the medium
+/// approves automatically. Registering the same key again (a retry, with a new proof) returns the
+/// same device with a fresh token. A claimed SMBIOS GUID or MAC that a live device with another
+/// key already holds is refused and recorded for the admin: identities are self-asserted.
+pub async fn register(
+    State(state): State<AppState>,
+    auth: ClientAuth,
+    address: ClientAddress,
+    ApiJson(request): ApiJson<RegisterDevice>,
+) -> Result<(StatusCode, Json<DeviceRegistered>), ApiError> {
+    let media_id = media_token_holder(&auth)?.to_owned();
     let key = parse_public_key("public_key", &request.public_key)?;
     let smbios_guid = request.smbios_guid.as_deref().map(normalize_smbios_guid).transpose()?;
     let mac = request.mac.as_deref().map(normalize_mac).transpose()?;
@@ -75,40 +112,70 @@ pub async fn register(
             "give the device's smbios_guid, mac, or both",
         ));
     }
+    let (Some(nonce), Some(signature)) = (&request.nonce, &request.signature) else {
+        return Err(ApiError::unauthorized(
+            ErrorCode::PossessionProofRequired,
+            "sign registration_message(media ID, nonce, public key) with the device key: get the nonce from POST /api/v1/devices/nonce and send nonce and signature",
+        ));
+    };
     let public_key = encode_base64url(key.as_bytes());
     let now = state.clock.now_ms();
+    consume_nonce(&state, nonce, REGISTRATION_NONCE, &media_id, now).await?;
+    verify_signature(
+        &public_key,
+        &registration_message(&media_id, nonce, key.as_bytes()),
+        signature,
+    )?;
+
+    let claimed = state
+        .db
+        .query(
+            "SELECT device_id FROM devices WHERE revoked_at IS NULL AND public_key <> ?1 \
+             AND ((?2 IS NOT NULL AND smbios_guid = ?2) OR (?3 IS NOT NULL AND mac = ?3)) \
+             ORDER BY registered_at LIMIT 1",
+            &[public_key.as_str().into(), smbios_guid.clone().into(), mac.clone().into()],
+        )
+        .await?;
+    if let Some(holder) = claimed.first() {
+        let holder = holder.text("device_id")?;
+        // Shown to the admin under the device whose identity was claimed.
+        record(&state, "device", &holder, &address, ErrorCode::DeviceIdentityInUse.as_str())
+            .await?;
+        return Err(ApiError::conflict(
+            ErrorCode::DeviceIdentityInUse,
+            "this SMBIOS GUID or MAC belongs to another registered device; an admin must revoke that device first",
+        ));
+    }
+
+    let media = cached_media(&state, &media_id, now).await?;
     let device_id = format!("dev-{}", random_token(&state, 12)?);
     let deployments = serde_json::to_string(&auth.claims.deployments)
         .map_err(|e| ApiError::internal(e.to_string()))?;
+    let (approved_at, approved_by) = if media.auto_approve {
+        (Some(now), Some(format!("auto:{media_id}")))
+    } else {
+        (None, None)
+    };
     let inserted = state
         .db
         .execute(
-            "INSERT INTO devices (device_id, smbios_guid, mac, public_key, media_id, deployments, registered_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (public_key) DO NOTHING",
+            "INSERT INTO devices (device_id, smbios_guid, mac, public_key, media_id, deployments, registered_at, approved_at, approved_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (public_key) DO NOTHING",
             &[
                 device_id.as_str().into(),
                 smbios_guid.into(),
                 mac.into(),
                 public_key.as_str().into(),
-                auth.claims.media.as_str().into(),
+                media_id.as_str().into(),
                 deployments.into(),
                 now.into(),
+                approved_at.into(),
+                approved_by.into(),
             ],
         )
         .await?;
-    let rows = state
-        .db
-        .query(
-            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE public_key = ?1"),
-            &[public_key.as_str().into()],
-        )
-        .await?;
-    let device = rows
-        .first()
-        .map(device_record)
-        .transpose()?
-        .ok_or_else(|| ApiError::storage("the device just stored is missing"))?;
-    if inserted == 0 && device.media_id != auth.claims.media {
+    let device = device_by_key(&state, &public_key).await?;
+    if inserted == 0 && device.media_id != media_id {
         return Err(ApiError::conflict(
             ErrorCode::DeviceKeyInUse,
             "this public key is registered to another device; generate a new key",
@@ -120,13 +187,14 @@ pub async fn register(
             "this device has been revoked by an admin",
         ));
     }
+    let not_after = (device.state == DeviceState::Pending).then_some(media.expires_at);
     let token = issue(
         &state,
         SubjectKind::Device,
         &device.device_id,
         &device.media_id,
         device.deployments.clone(),
-        None,
+        not_after,
         now,
     )
     .await?;
@@ -134,19 +202,39 @@ pub async fn register(
     Ok((status, Json(DeviceRegistered { device_id: device.device_id, token })))
 }
 
+async fn device_by_key(state: &AppState, public_key: &str) -> Result<DeviceRecord, ApiError> {
+    let rows = state
+        .db
+        .query(
+            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE public_key = ?1"),
+            &[public_key.into()],
+        )
+        .await?;
+    rows.first()
+        .map(device_record)
+        .transpose()?
+        .ok_or_else(|| ApiError::storage("the device just stored is missing"))
+}
+
 /// `POST /api/v1/devices/self/token` (device token): renew. The presented token is revoked and a
-/// new one issued, so a leaked token stops working at the next renewal.
+/// new one issued, so a leaked token stops working at the next renewal. A pending device's token
+/// never outlives its medium.
 pub async fn renew(
     State(state): State<AppState>,
     auth: ClientAuth,
 ) -> Result<Json<IssuedToken>, ApiError> {
-    let Some(device_id) = auth.device_id() else {
+    let (Some(device_id), Some(device)) = (auth.device_id(), &auth.device) else {
         return Err(ApiError::forbidden(
             ErrorCode::DeviceTokenRequired,
             "only a device token can be renewed",
         ));
     };
     let now = state.clock.now_ms();
+    let not_after = if device.approved {
+        None
+    } else {
+        Some(cached_media(&state, &device.media_id, now).await?.expires_at)
+    };
     let changed = state
         .db
         .execute(
@@ -167,11 +255,39 @@ pub async fn renew(
         device_id,
         &auth.claims.media,
         auth.claims.deployments.clone(),
-        None,
+        not_after,
         now,
     )
     .await
     .map(Json)
+}
+
+/// `POST /api/v1/admin/devices/{device_id}/approve`: the device gets an identity of its own (it
+/// outlives its medium unless the medium's revocation takes approved devices too) and may receive
+/// secret variables. Idempotent. Its tokens issued while pending keep their medium-bound expiry;
+/// its next renewal or key login gets a full-length token.
+pub async fn approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(device_id): Path<String>,
+) -> Result<Json<DeviceRecord>, ApiError> {
+    let device = get_device(&state, &device_id).await?;
+    if device.state == DeviceState::Revoked {
+        return Err(ApiError::conflict(
+            ErrorCode::DeviceNotApprovable,
+            "this device has been revoked; a revoked device cannot be approved (register it again)",
+        ));
+    }
+    state
+        .db
+        .execute(
+            "UPDATE devices SET approved_at = ?2, approved_by = ?3 \
+             WHERE device_id = ?1 AND approved_at IS NULL AND revoked_at IS NULL",
+            &[device_id.as_str().into(), state.clock.now_ms().into(), actor(&headers).into()],
+        )
+        .await?;
+    state.cache.device_tokens.forget_where(|token| token.device_id == device_id);
+    get_device(&state, &device_id).await.map(Json)
 }
 
 /// `GET /api/v1/admin/devices`.

@@ -23,9 +23,34 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let declared_json = is_json(request.headers());
+        // Read (bounded) even when refusing: an unread body stalls the connection behind
+        // wrangler dev's proxy.
         let bytes = read_body(request, state, JSON_LIMIT).await?;
+        if !declared_json {
+            return Err(unsupported_media_type());
+        }
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Whether the request declares `Content-Type: application/json` (parameters such as `charset`
+/// allowed). JSON endpoints accept nothing else, so a cross-site form or `text/plain` "simple"
+/// request (which a browser sends without a CORS preflight) never reaches a handler.
+pub fn is_json(headers: &header::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+pub fn unsupported_media_type() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::UnsupportedMediaType,
+        "send the body as JSON with `Content-Type: application/json`",
+    )
 }
 
 /// Parse JSON, naming the position and the field on failure.

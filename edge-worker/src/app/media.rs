@@ -3,13 +3,15 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use osdgate_model::api::{AuthEvent, AuthEventPage, ErrorCode, MediaRecord, RegisterMedia, Revoke};
+use osdgate_model::api::{
+    ApprovedDevices, AuthEvent, AuthEventPage, ErrorCode, MediaRecord, RegisterMedia, RevokeMedia,
+};
 use serde::Deserialize;
 
 use super::auth::actor;
 use super::credentials::{parse_deployments, parse_public_key};
 use super::extract::{ApiJson, RowExt, check_id, encode_base64url};
-use super::storage::Row;
+use super::storage::{Row, Statement};
 use super::{ApiError, AppState};
 
 fn media_record(row: &Row) -> Result<MediaRecord, ApiError> {
@@ -20,12 +22,13 @@ fn media_record(row: &Row) -> Result<MediaRecord, ApiError> {
         deployments: parse_deployments(&row.text("deployments")?)?,
         created_by: row.text("created_by")?,
         created_at: row.int("created_at")?,
+        auto_approve: row.opt_int("auto_approve").unwrap_or(0) != 0,
         revoked_at: row.opt_int("revoked_at"),
         revoked_reason: row.opt_text("revoked_reason"),
     })
 }
 
-const MEDIA_COLUMNS: &str = "media_id, public_key, deployments, expires_at, created_by, created_at, revoked_at, revoked_reason";
+const MEDIA_COLUMNS: &str = "media_id, public_key, deployments, expires_at, created_by, created_at, auto_approve, revoked_at, revoked_reason";
 
 async fn get_media_record(state: &AppState, media_id: &str) -> Result<MediaRecord, ApiError> {
     let rows = state
@@ -101,8 +104,8 @@ pub async fn register(
     let changed = state
         .db
         .execute(
-            "INSERT INTO media (media_id, public_key, deployments, expires_at, created_by, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (media_id) DO NOTHING",
+            "INSERT INTO media (media_id, public_key, deployments, expires_at, created_by, created_at, auto_approve) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (media_id) DO NOTHING",
             &[
                 request.media_id.as_str().into(),
                 encode_base64url(key.as_bytes()).into(),
@@ -110,6 +113,7 @@ pub async fn register(
                 request.expires_at.into(),
                 created_by.into(),
                 now.into(),
+                i64::from(request.auto_approve).into(),
             ],
         )
         .await?;
@@ -142,20 +146,62 @@ pub async fn get(
     get_media_record(&state, &media_id).await.map(Json)
 }
 
+/// The devices a medium's revocation ends: ?1 the medium, ?2 whether approved devices go too.
+macro_rules! media_devices_selected {
+    () => {
+        "media_id = ?1 AND revoked_at IS NULL AND (approved_at IS NULL OR ?2 = 1)"
+    };
+}
+
 /// `POST /api/v1/admin/media/{media_id}/revoke`. Idempotent: revoking twice keeps the first time.
+/// A medium's end ends what it started: its pending devices and their tokens are revoked with it,
+/// and its approved ones too when the admin asks (`approved_devices: "revoke"`; a later revoke
+/// with `revoke` catches up on a medium revoked with `keep`).
 pub async fn revoke(
     State(state): State<AppState>,
     Path(media_id): Path<String>,
-    ApiJson(request): ApiJson<Revoke>,
+    ApiJson(request): ApiJson<RevokeMedia>,
 ) -> Result<Json<MediaRecord>, ApiError> {
+    get_media_record(&state, &media_id).await?;
+    let now = state.clock.now_ms();
+    let approved_too = request.approved_devices == ApprovedDevices::Revoke;
+    let device_reason = format!("boot medium {media_id} revoked");
     state
         .db
-        .execute(
-            "UPDATE media SET revoked_at = ?2, revoked_reason = ?3 WHERE media_id = ?1 AND revoked_at IS NULL",
-            &[media_id.as_str().into(), state.clock.now_ms().into(), request.reason.into()],
-        )
+        .batch(vec![
+            Statement {
+                sql: "UPDATE media SET revoked_at = ?2, revoked_reason = ?3 WHERE media_id = ?1 AND revoked_at IS NULL",
+                params: vec![media_id.as_str().into(), now.into(), request.reason.into()],
+            },
+            // Tokens first, while their devices are still selectable as not revoked.
+            Statement {
+                sql: concat!(
+                    "UPDATE device_tokens SET revoked_at = ?3 WHERE revoked_at IS NULL AND device_id IN ",
+                    "(SELECT device_id FROM devices WHERE ",
+                    media_devices_selected!(),
+                    ")"
+                ),
+                params: vec![media_id.as_str().into(), i64::from(approved_too).into(), now.into()],
+            },
+            Statement {
+                sql: concat!(
+                    "UPDATE devices SET revoked_at = ?3, revoked_reason = ?4 WHERE ",
+                    media_devices_selected!()
+                ),
+                params: vec![
+                    media_id.as_str().into(),
+                    i64::from(approved_too).into(),
+                    now.into(),
+                    device_reason.into(),
+                ],
+            },
+        ])
         .await?;
     state.cache.media.forget(&media_id);
+    state
+        .cache
+        .device_tokens
+        .forget_where(|token| token.media_id == media_id && (approved_too || !token.approved));
     get_media_record(&state, &media_id).await.map(Json)
 }
 

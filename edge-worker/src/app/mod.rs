@@ -146,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth-events", get(media::events))
         .route("/devices", get(devices::list))
         .route("/devices/{device_id}/tokens", get(devices::tokens))
+        .route("/devices/{device_id}/approve", post(devices::approve))
         .route("/devices/{device_id}/revoke", post(devices::revoke))
         .route("/device-tokens/{token_id}/revoke", post(devices::revoke_token))
         .route("/status", get(status::list))
@@ -167,6 +168,7 @@ pub fn router(state: AppState) -> Router {
         .route("/content/{content_id}/files/{*path}", get(policy::file))
         .route("/status", post(status::post))
         .route("/devices", post(devices::register))
+        .route("/devices/nonce", post(devices::nonce))
         .route("/devices/self/token", post(devices::renew))
         .nest("/admin", admin);
     Router::new()

@@ -17,11 +17,19 @@ pub async fn serve() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], CHECKED_IN)
 }
 
+/// Who may call an operation. Every refusal of a missing, forged or wrong-kind credential is
+/// declared as a response (401, and 403 where the token is valid but of the other client kind), so
+/// the route sweep test can hold the relay to it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Security {
     None,
     Admin,
+    /// A media token or a device token.
     Client,
+    /// A media token only (a device token is refused with 403 `media_token_required`).
+    Media,
+    /// A device token only (a media token is refused with 403 `device_token_required`).
+    Device,
 }
 
 type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
@@ -106,15 +114,11 @@ fn operations() -> Vec<Operation> {
             (200, JSON, Some(schema::<IssuedToken>)),
         ),
         Operation {
-            query: &[
-                ("deployment", "one deployment ID"),
-                ("smbios_guid", "the device's SMBIOS UUID"),
-                ("mac", "the device's MAC address"),
-            ],
+            query: &[("deployment", "one deployment ID")],
             ..op(
                 "get",
                 "/api/v1/policy",
-                "The policies of the deployments the caller may run",
+                "The policies of the deployments the caller may run; a device token gets its own device's variables (secret ones only once approved), a media token none that are device-specific",
                 Client,
                 Option::None,
                 (200, JSON, Some(schema::<PolicyResponse>)),
@@ -153,16 +157,24 @@ fn operations() -> Vec<Operation> {
         op(
             "post",
             "/api/v1/devices",
-            "Register the device's key (media token); returns a device token",
-            Client,
+            "Register the device's key with proof of possession (a signature over registration_message with a nonce from /devices/nonce); returns a device token, pending until approved unless the medium approves automatically",
+            Media,
             Some((JSON, schema::<RegisterDevice>)),
             (201, JSON, Some(schema::<DeviceRegistered>)),
         ),
         op(
             "post",
+            "/api/v1/devices/nonce",
+            "A single-use nonce for one device registration through this medium",
+            Media,
+            Option::None,
+            (200, JSON, Some(schema::<RegistrationNonce>)),
+        ),
+        op(
+            "post",
             "/api/v1/devices/self/token",
-            "Renew a device token (the presented one is revoked)",
-            Client,
+            "Renew a device token (the presented one is revoked; a pending device's token never outlives its medium)",
+            Device,
             Option::None,
             (200, JSON, Some(schema::<IssuedToken>)),
         ),
@@ -246,9 +258,9 @@ fn operations() -> Vec<Operation> {
         op(
             "post",
             "/api/v1/admin/media/{media_id}/revoke",
-            "Revoke a medium (refused everywhere within CLIENT_CACHE_SECONDS)",
+            "Revoke a medium and its pending devices, and its approved devices too when approved_devices is revoke (refused everywhere within CLIENT_CACHE_SECONDS)",
             Admin,
-            Some((JSON, schema::<Revoke>)),
+            Some((JSON, schema::<RevokeMedia>)),
             (200, JSON, Some(schema::<MediaRecord>)),
         ),
         Operation {
@@ -282,6 +294,14 @@ fn operations() -> Vec<Operation> {
             Admin,
             Option::None,
             (200, JSON, Some(schema::<Vec<DeviceTokenRecord>> as SchemaFn)),
+        ),
+        op(
+            "post",
+            "/api/v1/admin/devices/{device_id}/approve",
+            "Approve a pending device: an identity of its own, secret variables (X-Osdgate-Actor names the admin)",
+            Admin,
+            Option::None,
+            (200, JSON, Some(schema::<DeviceRecord>)),
         ),
         op(
             "post",
@@ -402,10 +422,31 @@ pub fn document() -> Value {
         let mut responses = Map::new();
         responses.insert(status.to_string(), success);
         responses.insert("default".into(), json!({"description": "a refusal with a stable code", "content": {JSON: {"schema": error_ref}}}));
+        if matches!(operation.request, Some((JSON, _))) {
+            responses.insert("415".into(), json!({"description": "a body without `Content-Type: application/json` (`unsupported_media_type`)", "content": {JSON: {"schema": error_ref}}}));
+        }
+        let unauthorized = |what: &str| json!({"description": format!("no, a malformed, a forged or an expired credential, or {what} (`unauthorized`, `token_invalid`, `token_expired`, ...)"), "content": {JSON: {"schema": error_ref}}});
+        let wrong_kind = |code: ErrorCode| json!({"description": format!("a valid token of the other client kind (`{code}`)"), "content": {JSON: {"schema": error_ref}}});
         let security = match operation.security {
             Security::None => json!([]),
-            Security::Admin => json!([{"adminToken": []}]),
-            Security::Client => json!([{"clientToken": []}]),
+            Security::Admin => {
+                responses.insert("401".into(), unauthorized("any credential but the admin token"));
+                json!([{"adminToken": []}])
+            }
+            Security::Client => {
+                responses.insert("401".into(), unauthorized("the admin token"));
+                json!([{"mediaToken": []}, {"deviceToken": []}])
+            }
+            Security::Media => {
+                responses.insert("401".into(), unauthorized("the admin token"));
+                responses.insert("403".into(), wrong_kind(ErrorCode::MediaTokenRequired));
+                json!([{"mediaToken": []}])
+            }
+            Security::Device => {
+                responses.insert("401".into(), unauthorized("the admin token"));
+                responses.insert("403".into(), wrong_kind(ErrorCode::DeviceTokenRequired));
+                json!([{"deviceToken": []}])
+            }
         };
         let mut entry = json!({
             "summary": operation.summary,
@@ -433,7 +474,8 @@ pub fn document() -> Value {
             "schemas": schemas,
             "securitySchemes": {
                 "adminToken": {"type": "http", "scheme": "bearer", "description": "the ADMIN_TOKEN secret"},
-                "clientToken": {"type": "http", "scheme": "bearer", "description": "a media token (POST /api/v1/auth/token) or a device token"},
+                "mediaToken": {"type": "http", "scheme": "bearer", "description": "a media token (POST /api/v1/auth/token with kind media)"},
+                "deviceToken": {"type": "http", "scheme": "bearer", "description": "a device token (POST /api/v1/devices, /api/v1/devices/self/token, or /api/v1/auth/token with kind device)"},
             },
         },
     })

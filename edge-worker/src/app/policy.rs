@@ -15,17 +15,16 @@ use serde::Deserialize;
 
 use super::auth::ClientAuth;
 use super::blobs::{blob_record, serve};
-use super::devices::{normalize_mac, normalize_smbios_guid};
+use super::devices::normalize_mac;
 use super::extract::ClientAddress;
 use super::view::{DeploymentView, RelayView};
 use super::{ApiError, AppState};
 
 #[derive(Debug, Deserialize)]
 pub struct PolicyQuery {
-    /// One deployment; all the caller may run when absent.
+    /// One deployment; all the caller may run when absent. Any other parameter (a hardware
+    /// identity, say) is ignored: the token alone decides whose variables are served.
     pub deployment: Option<String>,
-    pub smbios_guid: Option<String>,
-    pub mac: Option<String>,
 }
 
 async fn view(state: &AppState) -> Result<(i64, std::sync::Arc<RelayView>), ApiError> {
@@ -37,12 +36,37 @@ async fn view(state: &AppState) -> Result<(i64, std::sync::Arc<RelayView>), ApiE
     })
 }
 
-/// The device-specific variables override the deployment's variables of the same name.
+/// Whose variables a caller gets: a device token its own device's (by the identity registered with
+/// its key, never one named in the request); a media token none that are device-specific.
+/// Secret variables reach only an approved device: a hardware identity is self-asserted by
+/// whoever holds a medium, so a claim alone never yields a secret.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VariableAudience<'a> {
+    pub smbios_guid: Option<&'a str>,
+    pub mac: Option<&'a str>,
+    pub secrets: bool,
+}
+
+impl<'a> VariableAudience<'a> {
+    pub fn of(auth: &'a ClientAuth) -> Self {
+        match &auth.device {
+            Some(device) => VariableAudience {
+                smbios_guid: device.smbios_guid.as_deref(),
+                mac: device.mac.as_deref(),
+                secrets: device.approved,
+            },
+            None => VariableAudience::default(),
+        }
+    }
+}
+
+/// The device-specific variables override the deployment's variables of the same name; secret
+/// ones are left out unless the audience may have them.
 pub fn merge_variables(
     deployment: &DeploymentView,
-    smbios_guid: Option<&str>,
-    mac: Option<&str>,
+    audience: VariableAudience,
 ) -> Vec<PolicyVariable> {
+    let VariableAudience { smbios_guid, mac, secrets } = audience;
     let mut variables = deployment.variables.clone();
     let selected = deployment.devices.iter().filter(|device| {
         let guid = device
@@ -62,6 +86,9 @@ pub fn merge_variables(
                 None => variables.push(variable),
             }
         }
+    }
+    if !secrets {
+        variables.retain(|variable| !variable.secret);
     }
     variables
 }
@@ -90,13 +117,7 @@ pub async fn policy(
     Query(query): Query<PolicyQuery>,
 ) -> Result<Json<PolicyResponse>, ApiError> {
     let (version, view) = view(&state).await?;
-    let mut smbios_guid = query.smbios_guid.as_deref().map(normalize_smbios_guid).transpose()?;
-    let mut mac = query.mac.as_deref().map(normalize_mac).transpose()?;
-    // A device token carries its registered identity unless the request names one.
-    if let (Some(device), None, None) = (&auth.device, &smbios_guid, &mac) {
-        smbios_guid = device.smbios_guid.clone();
-        mac = device.mac.clone();
-    }
+    let audience = VariableAudience::of(&auth);
     let wanted: Vec<&String> = match &query.deployment {
         Some(id) => {
             if !auth.may_read(id) {
@@ -125,7 +146,7 @@ pub async fn policy(
             name: deployment.name.clone(),
             config_version: version,
             task_sequence: deployment.task_sequence.clone(),
-            variables: merge_variables(deployment, smbios_guid.as_deref(), mac.as_deref()),
+            variables: merge_variables(deployment, audience),
             content: deployment
                 .content_ids
                 .iter()

@@ -393,25 +393,63 @@ impl Relay {
         key
     }
 
-    /// Challenge, sign, token.
+    /// Challenge, sign, token (from the test's client address).
     pub async fn authenticate(&self, kind: &str, id: &str, key: &SigningKey) -> Reply {
+        self.authenticate_from(CLIENT_ADDRESS, kind, id, key).await
+    }
+
+    /// Challenge, sign, token, from `address`.
+    pub async fn authenticate_from(
+        &self,
+        address: &str,
+        kind: &str,
+        id: &str,
+        key: &SigningKey,
+    ) -> Reply {
         let challenge = self
-            .anonymous(
-                "POST",
-                "/api/v1/auth/challenge",
-                Some(serde_json::json!({"kind": kind, "id": id})),
-            )
+            .call("POST", "/api/v1/auth/challenge")
+            .from(address)
+            .json(&serde_json::json!({"kind": kind, "id": id}))
+            .send()
             .await;
         assert_eq!(challenge.status, StatusCode::OK, "{}", challenge.text());
         let message = challenge.json["message"].as_str().unwrap().to_owned();
         let nonce = challenge.json["nonce"].as_str().unwrap().to_owned();
         let signature = key.sign(message.as_bytes());
-        self.anonymous(
-            "POST",
-            "/api/v1/auth/token",
-            Some(serde_json::json!({"kind": kind, "id": id, "nonce": nonce, "signature": b64(&signature.to_bytes())})),
-        )
-        .await
+        self.call("POST", "/api/v1/auth/token")
+            .from(address)
+            .json(&serde_json::json!({"kind": kind, "id": id, "nonce": nonce, "signature": b64(&signature.to_bytes())}))
+            .send()
+            .await
+    }
+
+    /// Register a device through medium `media_id` the way the agent does: a nonce, the proof of
+    /// possession signed with `key`, and the claimed `identity` (`smbios_guid` and/or `mac`).
+    pub async fn register_device(
+        &self,
+        media_id: &str,
+        media_token: &str,
+        key: &SigningKey,
+        identity: serde_json::Value,
+    ) -> Reply {
+        let nonce = self.client("POST", "/api/v1/devices/nonce", media_token, None).await;
+        assert_eq!(nonce.status, StatusCode::OK, "{}", nonce.text());
+        let nonce = nonce.json["nonce"].as_str().unwrap().to_owned();
+        let message = osdgate_model::api::registration_message(
+            media_id,
+            &nonce,
+            key.verifying_key().as_bytes(),
+        );
+        let mut body = identity;
+        body["public_key"] = b64(key.verifying_key().as_bytes()).into();
+        body["nonce"] = nonce.into();
+        body["signature"] = b64(&key.sign(&message).to_bytes()).into();
+        self.client("POST", "/api/v1/devices", media_token, Some(body)).await
+    }
+
+    /// Approve a device (as the admin).
+    pub async fn approve_device(&self, device_id: &str) -> Reply {
+        self.admin("POST", &format!("/api/v1/admin/devices/{device_id}/approve"), None).await
     }
 
     pub async fn media_token(&self, media_id: &str, key: &SigningKey) -> String {

@@ -65,6 +65,9 @@ error_codes! {
     LengthRequired = "length_required",
     /// The request body is not the JSON this endpoint expects.
     InvalidJson = "invalid_json",
+    /// A body sent without `Content-Type: application/json` to a JSON endpoint (no cross-site
+    /// "simple" requests).
+    UnsupportedMediaType = "unsupported_media_type",
     /// An identifier (media, device, deployment, upload ID) has characters or a length outside its rule.
     InvalidId = "invalid_id",
     /// A SHA-256 is not 64 hexadecimal digits.
@@ -200,6 +203,12 @@ error_codes! {
     InvalidSmbiosGuid = "invalid_smbios_guid",
     /// A public key already registered to another device.
     DeviceKeyInUse = "device_key_in_use",
+    /// A claimed SMBIOS GUID or MAC already bound to another device's key (recorded for the admin).
+    DeviceIdentityInUse = "device_identity_in_use",
+    /// A registration without the signature that proves possession of the device key.
+    PossessionProofRequired = "possession_proof_required",
+    /// Approving a device that an admin revoked.
+    DeviceNotApprovable = "device_not_approvable",
 
     // Status messages.
     /// A step name that is empty or too long.

@@ -17,6 +17,10 @@ pub struct RegisterMedia {
     pub deployments: Vec<String>,
     /// Who created the medium (the admin's name or e-mail).
     pub created_by: String,
+    /// Approve devices registered through this medium at once (they get an identity of their
+    /// own, outliving the medium). Off by default: devices stay pending until an admin approves.
+    #[serde(default)]
+    pub auto_approve: bool,
 }
 
 /// A registered medium as the admin API shows it.
@@ -29,18 +33,38 @@ pub struct MediaRecord {
     pub deployments: Vec<String>,
     pub created_by: String,
     pub created_at: i64,
+    pub auto_approve: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_reason: Option<String>,
 }
 
-/// `POST /api/v1/admin/media/{media_id}/revoke`, and the same for devices and device tokens.
+/// `POST /api/v1/admin/devices/{device_id}/revoke`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Revoke {
     /// Why, for the record.
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+/// `POST /api/v1/admin/media/{media_id}/revoke`. The medium's pending devices are always revoked
+/// with it; what happens to its approved devices the admin must say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RevokeMedia {
+    /// Why, for the record.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Required: `keep` the approved devices (they have identities of their own) or `revoke` them too.
+    pub approved_devices: ApprovedDevices,
+}
+
+/// What revoking a medium does to the devices an admin approved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovedDevices {
+    Keep,
+    Revoke,
 }
 
 /// One authentication attempt, as recorded (successes and refusals).

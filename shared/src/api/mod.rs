@@ -19,10 +19,15 @@ pub use content::{
     BlobRecord, ContentLocations, ContentSource, PartReceived, SourceKind, StartUpload,
     UploadSession,
 };
-pub use devices::{DeviceRecord, DeviceRegistered, DeviceTokenRecord, RegisterDevice};
+pub use devices::{
+    DeviceRecord, DeviceRegistered, DeviceState, DeviceTokenRecord, REGISTRATION_DOMAIN,
+    RegisterDevice, RegistrationNonce, registration_message,
+};
 pub use error::{ErrorBody, ErrorCode, UnknownErrorCode};
 pub use health::{BindingKind, BindingStatus, Health};
-pub use media::{AuthEvent, AuthEventPage, MediaRecord, RegisterMedia, Revoke};
+pub use media::{
+    ApprovedDevices, AuthEvent, AuthEventPage, MediaRecord, RegisterMedia, Revoke, RevokeMedia,
+};
 pub use policy::{ContentFile, ContentReference, DeploymentPolicy, PolicyResponse, PolicyVariable};
 pub use status::{StatusAccepted, StatusMessage, StatusPage, StatusPost, StepState};
 

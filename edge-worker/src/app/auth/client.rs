@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use osdgate_model::api::{ErrorCode, SubjectKind};
 
 use super::bearer;
-use crate::app::credentials::{DeviceTokenState, load_device_token, load_media, token_key};
+use crate::app::credentials::{DeviceTokenState, cached_media, load_device_token, token_key};
 use crate::app::tokens::{self, Claims};
 use crate::app::{ApiError, AppState};
 
@@ -39,18 +39,8 @@ impl FromRequestParts<AppState> for ClientAuth {
         let claims = tokens::verify(token_key(state)?, token, now)?;
         match claims.kind {
             SubjectKind::Media => {
-                let ttl = state.config.client_cache_ms;
-                let media = match state.cache.media.get(&claims.sub, now, ttl) {
-                    Some(media) => media,
-                    None => {
-                        let media = load_media(state, &claims.sub).await.inspect_err(|_| {
-                            state.cache.media.forget(&claims.sub);
-                        })?;
-                        state.cache.media.keep(&claims.sub, now, media.clone());
-                        media
-                    }
-                };
-                media.usable(now)?;
+                cached_media(state, &claims.sub, now).await?.usable(now)?;
+                Ok(ClientAuth { claims, device: None })
             }
             SubjectKind::Device => {
                 let ttl = state.config.client_cache_ms;
@@ -76,9 +66,15 @@ impl FromRequestParts<AppState> for ClientAuth {
                         "this device token has been revoked; authenticate with the device key again",
                     ));
                 }
-                return Ok(ClientAuth { claims, device: Some(device) });
+                if !device.approved {
+                    // A pending device is its medium's: a medium's end ends it too (from the
+                    // cache like a media token, so no extra D1 round trip on the hot path).
+                    cached_media(state, &device.media_id, now)
+                        .await?
+                        .carries_pending_device(now)?;
+                }
+                Ok(ClientAuth { claims, device: Some(device) })
             }
         }
-        Ok(ClientAuth { claims, device: None })
     }
 }
