@@ -10,7 +10,7 @@ use osdgate_model::api::{
 };
 
 use super::auth::challenge::{consume_nonce, rate_limit, record, store_nonce, verify_signature};
-use super::auth::{ClientAuth, actor};
+use super::auth::{DeviceClient, MediaClient, actor};
 use super::credentials::{cached_media, issue, parse_deployments, parse_public_key, random_token};
 use super::extract::{ApiJson, ClientAddress, RowExt, encode_base64url};
 use super::storage::{Row, Statement};
@@ -70,24 +70,14 @@ const REGISTRATION_NONCE: &str = "registration";
 /// is about to register, to prove that it holds that key.
 pub async fn nonce(
     State(state): State<AppState>,
-    auth: ClientAuth,
+    MediaClient(auth): MediaClient,
     address: ClientAddress,
 ) -> Result<Json<RegistrationNonce>, ApiError> {
-    let media_id = media_token_holder(&auth)?;
+    let media_id = auth.claims.sub.as_str();
     let now = state.clock.now_ms();
     rate_limit(&state, &format!("registration:{media_id}"), &address, now).await?;
     let (nonce, expires_at) = store_nonce(&state, REGISTRATION_NONCE, media_id, now).await?;
     Ok(Json(RegistrationNonce { nonce, expires_at }))
-}
-
-fn media_token_holder(auth: &ClientAuth) -> Result<&str, ApiError> {
-    if auth.claims.kind != SubjectKind::Media {
-        return Err(ApiError::forbidden(
-            ErrorCode::MediaTokenRequired,
-            "devices register with the media token of the medium they booted from",
-        ));
-    }
-    Ok(&auth.claims.sub)
 }
 
 /// `POST /api/v1/devices` (media token): the device registers its own key, proving that it holds
@@ -98,11 +88,11 @@ fn media_token_holder(auth: &ClientAuth) -> Result<&str, ApiError> {
 /// key already holds is refused and recorded for the admin: identities are self-asserted.
 pub async fn register(
     State(state): State<AppState>,
-    auth: ClientAuth,
+    MediaClient(auth): MediaClient,
     address: ClientAddress,
     ApiJson(request): ApiJson<RegisterDevice>,
 ) -> Result<(StatusCode, Json<DeviceRegistered>), ApiError> {
-    let media_id = media_token_holder(&auth)?.to_owned();
+    let media_id = auth.claims.sub.clone();
     let key = parse_public_key("public_key", &request.public_key)?;
     let smbios_guid = request.smbios_guid.as_deref().map(normalize_smbios_guid).transpose()?;
     let mac = request.mac.as_deref().map(normalize_mac).transpose()?;
@@ -221,7 +211,7 @@ async fn device_by_key(state: &AppState, public_key: &str) -> Result<DeviceRecor
 /// never outlives its medium.
 pub async fn renew(
     State(state): State<AppState>,
-    auth: ClientAuth,
+    DeviceClient(auth): DeviceClient,
 ) -> Result<Json<IssuedToken>, ApiError> {
     let (Some(device_id), Some(device)) = (auth.device_id(), &auth.device) else {
         return Err(ApiError::forbidden(

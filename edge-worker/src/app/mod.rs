@@ -32,7 +32,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use osdgate_model::api::API_PREFIX;
 
 pub use answer::RequestId;
@@ -132,45 +132,70 @@ async fn noop() -> axum::http::StatusCode {
     axum::http::StatusCode::NO_CONTENT
 }
 
+type Routes = Vec<(&'static str, MethodRouter<AppState>)>;
+
+/// The admin API, under `/api/v1/admin`, every route behind [`auth::require_admin`].
+fn admin_routes() -> Routes {
+    vec![
+        ("/config", get(config::get).put(config::publish)),
+        ("/config/history", get(config::history)),
+        ("/config/versions/{version}", get(config::get_version)),
+        ("/config/rollback", post(config::rollback)),
+        ("/media", get(media::list).post(media::register)),
+        ("/media/{media_id}", get(media::get)),
+        ("/media/{media_id}/revoke", post(media::revoke)),
+        ("/auth-events", get(media::events)),
+        ("/devices", get(devices::list)),
+        ("/devices/{device_id}/tokens", get(devices::tokens)),
+        ("/devices/{device_id}/approve", post(devices::approve)),
+        ("/devices/{device_id}/revoke", post(devices::revoke)),
+        ("/device-tokens/{token_id}/revoke", post(devices::revoke_token)),
+        ("/status", get(status::list)),
+        ("/blobs/{sha256}", get(blobs::get).put(blobs::put)),
+        ("/blobs/{sha256}/data", get(blobs::data)),
+        ("/blobs/{sha256}/uploads", post(blobs::start_upload)),
+        ("/blobs/{sha256}/uploads/{upload_id}", delete(blobs::abort)),
+        ("/blobs/{sha256}/uploads/{upload_id}/parts/{part_number}", put(blobs::put_part)),
+        ("/blobs/{sha256}/uploads/{upload_id}/complete", post(blobs::complete)),
+    ]
+}
+
+/// The public and client API, under `/api/v1`.
+fn api_routes() -> Routes {
+    vec![
+        ("/health", get(health::get_health)),
+        ("/noop", get(noop)),
+        ("/openapi.json", get(openapi::serve)),
+        ("/auth/challenge", post(auth::challenge::challenge)),
+        ("/auth/token", post(auth::challenge::token)),
+        ("/policy", get(policy::policy)),
+        ("/content/{content_id}/locations", get(policy::locations)),
+        ("/content/{content_id}/files/{*path}", get(policy::file)),
+        ("/status", post(status::post)),
+        ("/devices", post(devices::register)),
+        ("/devices/nonce", post(devices::nonce)),
+        ("/devices/self/token", post(devices::renew)),
+    ]
+}
+
+/// Every path the router serves, as axum templates (`/api/v1/content/{content_id}/files/{*path}`).
+/// The route sweep test holds `openapi.json` to it: a route served but not described fails.
+pub fn served_paths() -> Vec<String> {
+    let api = api_routes().into_iter().map(|(path, _)| format!("{API_PREFIX}{path}"));
+    let admin = admin_routes().into_iter().map(|(path, _)| format!("{API_PREFIX}/admin{path}"));
+    api.chain(admin).collect()
+}
+
+fn routed(routes: Routes) -> Router<AppState> {
+    routes.into_iter().fold(Router::new(), |router, (path, handler)| router.route(path, handler))
+}
+
 /// The relay's whole HTTP surface. Paths outside `/api/v1` are not routed here: the worker serves the
 /// console's static files for them.
 pub fn router(state: AppState) -> Router {
-    let admin = Router::new()
-        .route("/config", get(config::get).put(config::publish))
-        .route("/config/history", get(config::history))
-        .route("/config/versions/{version}", get(config::get_version))
-        .route("/config/rollback", post(config::rollback))
-        .route("/media", get(media::list).post(media::register))
-        .route("/media/{media_id}", get(media::get))
-        .route("/media/{media_id}/revoke", post(media::revoke))
-        .route("/auth-events", get(media::events))
-        .route("/devices", get(devices::list))
-        .route("/devices/{device_id}/tokens", get(devices::tokens))
-        .route("/devices/{device_id}/approve", post(devices::approve))
-        .route("/devices/{device_id}/revoke", post(devices::revoke))
-        .route("/device-tokens/{token_id}/revoke", post(devices::revoke_token))
-        .route("/status", get(status::list))
-        .route("/blobs/{sha256}", get(blobs::get).put(blobs::put))
-        .route("/blobs/{sha256}/data", get(blobs::data))
-        .route("/blobs/{sha256}/uploads", post(blobs::start_upload))
-        .route("/blobs/{sha256}/uploads/{upload_id}", delete(blobs::abort))
-        .route("/blobs/{sha256}/uploads/{upload_id}/parts/{part_number}", put(blobs::put_part))
-        .route("/blobs/{sha256}/uploads/{upload_id}/complete", post(blobs::complete))
-        .route_layer(from_fn_with_state(state.clone(), auth::require_admin));
-    let api = Router::new()
-        .route("/health", get(health::get_health))
-        .route("/noop", get(noop))
-        .route("/openapi.json", get(openapi::serve))
-        .route("/auth/challenge", post(auth::challenge::challenge))
-        .route("/auth/token", post(auth::challenge::token))
-        .route("/policy", get(policy::policy))
-        .route("/content/{content_id}/locations", get(policy::locations))
-        .route("/content/{content_id}/files/{*path}", get(policy::file))
-        .route("/status", post(status::post))
-        .route("/devices", post(devices::register))
-        .route("/devices/nonce", post(devices::nonce))
-        .route("/devices/self/token", post(devices::renew))
-        .nest("/admin", admin);
+    let admin =
+        routed(admin_routes()).route_layer(from_fn_with_state(state.clone(), auth::require_admin));
+    let api = routed(api_routes()).nest("/admin", admin);
     Router::new()
         .nest(API_PREFIX, api)
         .fallback(error::not_found)

@@ -78,3 +78,42 @@ impl FromRequestParts<AppState> for ClientAuth {
         }
     }
 }
+
+/// A client route only a media token may call (device registration); a device token is refused
+/// here, before the body is read.
+#[derive(Debug, Clone)]
+pub struct MediaClient(pub ClientAuth);
+
+impl FromRequestParts<AppState> for MediaClient {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let auth = ClientAuth::from_request_parts(parts, state).await?;
+        if auth.claims.kind != SubjectKind::Media {
+            return Err(ApiError::forbidden(
+                ErrorCode::MediaTokenRequired,
+                "devices register with the media token of the medium they booted from",
+            ));
+        }
+        Ok(MediaClient(auth))
+    }
+}
+
+/// A client route only a device token may call (renewal); a media token is refused here.
+#[derive(Debug, Clone)]
+pub struct DeviceClient(pub ClientAuth);
+
+impl FromRequestParts<AppState> for DeviceClient {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let auth = ClientAuth::from_request_parts(parts, state).await?;
+        if auth.device.is_none() {
+            return Err(ApiError::forbidden(
+                ErrorCode::DeviceTokenRequired,
+                "only a device token can be renewed",
+            ));
+        }
+        Ok(DeviceClient(auth))
+    }
+}

@@ -17,7 +17,7 @@ use osdgate_model::api::ErrorCode;
 use super::ApiError;
 
 pub use admin::{actor, require_admin};
-pub use client::ClientAuth;
+pub use client::{ClientAuth, DeviceClient, MediaClient};
 
 /// The `Authorization: Bearer` value, or the refusal that names the header.
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
