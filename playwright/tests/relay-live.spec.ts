@@ -320,7 +320,7 @@ test.describe.serial('relay live', () => {
     expect(outcomes).toContain('media_revoked');
   });
 
-  test('authentication attempts are rate limited per media', async ({ request }) => {
+  test('authentication attempts are rate limited per medium and address, so a flood locks nobody else out', async ({ request }) => {
     const key = newKey(`rate-${RUN}`);
     const registered = await request.post('/api/v1/admin/media', {
       headers: admin,
@@ -329,11 +329,13 @@ test.describe.serial('relay live', () => {
     expect(registered.status()).toBe(201);
     const codes: number[] = [];
     for (let i = 0; i < 11; i++) {
-      const reply = await request.post('/api/v1/auth/challenge', { data: { kind: 'media', id: key.id }, headers: { 'cf-connecting-ip': `198.51.100.${i + 1}` } });
+      const reply = await request.post('/api/v1/auth/challenge', { data: { kind: 'media', id: key.id }, headers: { 'cf-connecting-ip': '198.51.100.77' } });
       codes.push(reply.status());
     }
     expect(codes.slice(0, 10).every((c) => c === 200)).toBe(true);
     expect(codes[10]).toBe(429);
+    const { token } = await authenticate(request, 'media', key, '203.0.113.78');
+    expect(token.status(), await token.text()).toBe(200);
   });
 
   test('OpenAPI description is served', async ({ request }) => {
@@ -341,6 +343,6 @@ test.describe.serial('relay live', () => {
     expect(reply.status()).toBe(200);
     const doc = await reply.json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(doc.paths['/api/v1/policy'].get.security).toEqual([{ clientToken: [] }]);
+    expect(doc.paths['/api/v1/policy'].get.security).toEqual([{ mediaToken: [] }, { deviceToken: [] }]);
   });
 });
