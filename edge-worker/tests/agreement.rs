@@ -9,8 +9,8 @@ use std::net::IpAddr;
 
 use axum::http::StatusCode;
 use osdgate_model::model::{Boundary, Document, normalize_guid, normalize_mac};
-use serde_json::Value;
-use support::Relay;
+use serde_json::{Value, json};
+use support::{Relay, signing_key};
 
 fn example() -> Document {
     let text = include_str!("../../examples/boot-media-over-gateway.toml");
@@ -37,15 +37,6 @@ async fn published_relay() -> (Relay, String) {
     (relay, token)
 }
 
-fn query(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' => char::from(b).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn relay_and_preflight_agree_on_every_identifier_form() {
     let (relay, token) = published_relay().await;
@@ -63,20 +54,33 @@ async fn relay_and_preflight_agree_on_every_identifier_form() {
         "001A.2B3C.4D5E",
         "0:1A:2B:3C:4D:5E",
     ];
-    for mac in macs {
+    // Identities reach the relay only through a device's registration (a policy query's identity
+    // is ignored): each form registers a device with its own key, whose token selects variables.
+    for (n, mac) in macs.into_iter().enumerate() {
         let model = normalize_mac(mac);
-        let reply =
-            relay.client("GET", &format!("/api/v1/policy?mac={}", query(mac)), &token, None).await;
+        relay.advance(60_000); // registration nonces are rate-limited per medium and address
+        let reply = relay
+            .register_device(
+                "usb-1",
+                &token,
+                &signing_key(&format!("mac-{n}")),
+                json!({"mac": mac}),
+            )
+            .await;
         match &model {
             Some(normal) => {
-                assert_eq!(reply.status, StatusCode::OK, "{mac:?}: {}", reply.text());
+                assert_eq!(reply.status, StatusCode::CREATED, "{mac:?}: {}", reply.text());
+                let device_token = reply.json["token"]["token"].as_str().unwrap();
+                let policy = relay.client("GET", "/api/v1/policy", device_token, None).await;
                 // The device's own variable is selected exactly when the forms name the device.
-                let selected = reply.json["deployments"][0]["variables"]
+                let selected = policy.json["deployments"][0]["variables"]
                     .as_array()
                     .unwrap()
                     .iter()
                     .any(|v| v["device_specific"] == true);
                 assert_eq!(selected, normal == "00:1A:2B:3C:4D:5E", "{mac:?}");
+                // Free the identity for the next form (a live device's identity cannot be claimed).
+                revoke(&relay, reply.json["device_id"].as_str().unwrap()).await;
             }
             None => {
                 assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{mac:?}");
@@ -93,16 +97,32 @@ async fn relay_and_preflight_agree_on_every_identifier_form() {
         "4C4C4544-0042-3510-8052-B4C04F4B4E3Z",
         "4C4C4544-00423-510-8052-B4C04F4B4E32",
     ];
-    for guid in guids {
+    for (n, guid) in guids.into_iter().enumerate() {
         let model = normalize_guid(guid);
+        relay.advance(60_000);
         let reply = relay
-            .client("GET", &format!("/api/v1/policy?smbios_guid={}", query(guid)), &token, None)
+            .register_device(
+                "usb-1",
+                &token,
+                &signing_key(&format!("guid-{n}")),
+                json!({"smbios_guid": guid}),
+            )
             .await;
         match model {
-            Some(_) => assert_eq!(reply.status, StatusCode::OK, "{guid:?}: {}", reply.text()),
+            Some(_) => {
+                assert_eq!(reply.status, StatusCode::CREATED, "{guid:?}: {}", reply.text());
+                revoke(&relay, reply.json["device_id"].as_str().unwrap()).await;
+            }
             None => assert_eq!(reply.code(), "invalid_smbios_guid", "{guid:?}"),
         }
     }
+}
+
+async fn revoke(relay: &Relay, device_id: &str) {
+    let reply = relay
+        .admin("POST", &format!("/api/v1/admin/devices/{device_id}/revoke"), Some(json!({})))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
 }
 
 #[tokio::test]
