@@ -33,7 +33,8 @@ pub struct Tools {
 }
 
 /// Rust targets: the console and the relay are wasm32; the agent also ships for Windows.
-const RUST_TARGETS: &[&str] = &["wasm32-unknown-unknown"];
+/// x86_64-unknown-uefi: the media boot tests build a tiny UEFI probe (`shared/tests/uefi-probe`).
+const RUST_TARGETS: &[&str] = &["wasm32-unknown-unknown", "x86_64-unknown-uefi"];
 
 /// Debian packages the test suites use, with the file that proves each is installed.
 const DEBIAN_TEST_PACKAGES: &[(&str, &str)] = &[

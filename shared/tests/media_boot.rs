@@ -1,0 +1,161 @@
+//! Boot test (issue 11): a USB image whose `\EFI\BOOT\BOOTX64.EFI` is a tiny UEFI program
+//! (`tests/uefi-probe`, built here for `x86_64-unknown-uefi`) boots under QEMU with OVMF (TCG) from a
+//! USB mass-storage device and lists the bundle it finds on its own volume on the debug console.
+//! Needs Debian's `qemu-system-x86` and `ovmf` and the rustup target (installed by the xtask); a
+//! missing one fails the test.
+
+mod media_support;
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use media_support::{fake_agent, scratch, tool};
+use osdgate_model::media::fat::{Content, MediumFile, Part};
+use osdgate_model::media::usb::{UsbImage, UsbOptions, bundle_files};
+
+const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+/// Builds the probe and returns its `.efi`.
+fn build_probe() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/uefi-probe/Cargo.toml");
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("uefi-probe");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            "x86_64-unknown-uefi",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "building the UEFI probe failed (is the x86_64-unknown-uefi target installed? `cargo xtask test` adds it):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    target_dir.join("x86_64-unknown-uefi/release/osdgate-uefi-probe.efi")
+}
+
+fn write_image(image: &UsbImage, inputs: &[PathBuf], path: &Path) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    image
+        .emit(&mut |part: Part| -> std::io::Result<()> {
+            match part {
+                Part::Bytes(bytes) => out.write_all(&bytes),
+                Part::Zeros(len) => {
+                    std::io::copy(&mut std::io::repeat(0).take(len), &mut out).map(|_| ())
+                }
+                Part::Input { index, offset, len } => {
+                    let mut file = std::fs::File::open(&inputs[index])?;
+                    file.seek(SeekFrom::Start(offset))?;
+                    std::io::copy(&mut file.take(len), &mut out).map(|_| ())
+                }
+            }
+        })
+        .unwrap();
+    out.flush().unwrap();
+}
+
+/// Runs QEMU until the probe powers the machine off (or the timeout) and returns the debug log.
+fn boot(dir: &Path, drive_args: &[String]) -> String {
+    assert!(Path::new(OVMF_CODE).exists(), "{OVMF_CODE} missing: install Debian's ovmf");
+    let vars = dir.join("vars.fd");
+    std::fs::copy(OVMF_VARS, &vars).unwrap();
+    let log = dir.join("debugcon.log");
+    let mut child = Command::new(tool("qemu-system-x86_64"))
+        .args([
+            "-machine",
+            "q35",
+            "-m",
+            "256",
+            "-display",
+            "none",
+            "-no-reboot",
+            "-nic",
+            "none",
+            "-serial",
+            "null",
+        ])
+        .arg("-drive")
+        .arg(format!("if=pflash,format=raw,readonly=on,file={OVMF_CODE}"))
+        .arg("-drive")
+        .arg(format!("if=pflash,format=raw,file={}", vars.display()))
+        .args(drive_args)
+        .arg("-debugcon")
+        .arg(format!("file:{}", log.display()))
+        .args(["-global", "isa-debugcon.iobase=0xe9"])
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::fs::read_to_string(&log).unwrap_or_default()
+}
+
+#[test]
+fn usb_image_boots_under_ovmf_and_sees_its_bundle() {
+    let dir = scratch("usb-boot");
+    let probe = build_probe();
+    let wim = dir.join("boot.wim");
+    std::fs::write(&wim, vec![0x5Au8; 1_000_000]).unwrap();
+    let bundle = media_support::example_bundle(&fake_agent());
+    let mut files = vec![
+        MediumFile {
+            path: "EFI/BOOT/BOOTX64.EFI".into(),
+            content: Content::Bytes(std::fs::read(&probe).unwrap()),
+        },
+        MediumFile {
+            path: "sources/boot.wim".into(),
+            content: Content::Input { index: 0, size: 1_000_000 },
+        },
+    ];
+    files.extend(bundle_files(&bundle.files));
+    let image = UsbImage::plan(files, UsbOptions { free_bytes: 0, identity: [7; 16] }).unwrap();
+    let path = dir.join("usb.img");
+    write_image(&image, &[wim], &path);
+    let log = boot(
+        &dir,
+        &[
+            "-drive".into(),
+            format!("if=none,id=stick,format=raw,file={}", path.display()),
+            "-device".into(),
+            "qemu-xhci".into(),
+            "-device".into(),
+            "usb-storage,drive=stick,removable=on".into(),
+        ],
+    );
+    assert!(log.contains("OSDGATE-PROBE-BOOTED"), "the probe did not start:\n{log}");
+    let listed: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split("OSDGATE-FILE ").nth(1))
+        .map(str::trim)
+        .filter(|n| *n != "." && *n != "..")
+        .collect();
+    assert_eq!(
+        listed,
+        ["media.json", "osdgate-agent.exe", "roots", "bootimage", "README.txt", "manifest.json"],
+        "{log}"
+    );
+    assert!(log.contains("OSDGATE-PROBE-DONE"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
