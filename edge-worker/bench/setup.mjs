@@ -10,7 +10,11 @@ const data = readFileSync(file);
 const sha256 = createHash('sha256').update(data).digest('hex');
 const call = async (method, path, body, headers = {}) => {
   const init = { method, headers: { ...admin, ...headers } };
-  if (body !== undefined) init.body = Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  if (body !== undefined) {
+    // The relay accepts JSON only as application/json (no cross-site simple requests).
+    init.body = Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    init.headers['content-type'] = Buffer.isBuffer(body) ? 'application/octet-stream' : 'application/json';
+  }
   const reply = await fetch(base + path, init);
   if (!reply.ok) throw new Error(`${method} ${path}: ${reply.status} ${await reply.text()}`);
   return reply.status === 204 ? null : reply.json();
