@@ -6,22 +6,23 @@ use std::any::Any;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
+use futures_util::StreamExt;
 use osdgate_model::api::{BindingKind, BindingStatus};
 use tower_service::Service;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Headers, ReadableStream, ResponseInit};
 use worker::send::{SendFuture, SendWrapper};
 use worker::{
-    Bucket, Context, D1Database, Env, HttpRequest, Range, ResponseBody, ScheduleContext,
-    ScheduledEvent, UploadedPart, event,
+    Bucket, Context, D1Database, Env, FixedLengthStream, HttpRequest, Range, ResponseBody,
+    ScheduleContext, ScheduledEvent, UploadedPart, event,
 };
 
 use crate::app::cache::ClientCache;
 use crate::app::retention::prune;
 use crate::app::settings::misconfigured;
 use crate::app::storage::{
-    BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SqlValue, Statement, StorageError,
+    BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SizedBody, SqlValue, Statement, StorageError,
 };
 use crate::app::{
     AppState, BlobStore, Clock, Database, Entropy, Log, RelayConfig, Storage, router,
@@ -159,9 +160,9 @@ fn read_stream(handle: &(dyn Any + Send + Sync)) -> Body {
 
 #[async_trait]
 impl BlobStore for R2 {
-    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
+    async fn put(&self, key: &str, body: SizedBody) -> Result<(), StorageError> {
         SendFuture::new(async {
-            self.bucket.put(key, bytes.to_vec()).execute().await.map_err(storage_error)?;
+            self.bucket.put(key, fixed_length(body)).execute().await.map_err(storage_error)?;
             Ok(())
         })
         .await
@@ -216,13 +217,13 @@ impl BlobStore for R2 {
         key: &str,
         upload_id: &str,
         part_number: u16,
-        bytes: Bytes,
+        body: SizedBody,
     ) -> Result<String, StorageError> {
         SendFuture::new(async {
             let upload =
                 self.bucket.resume_multipart_upload(key, upload_id).map_err(storage_error)?;
             let part =
-                upload.upload_part(part_number, bytes.to_vec()).await.map_err(storage_error)?;
+                upload.upload_part(part_number, fixed_length(body)).await.map_err(storage_error)?;
             Ok(part.etag())
         })
         .await
@@ -254,6 +255,16 @@ impl BlobStore for R2 {
         })
         .await
     }
+}
+
+/// A request body as R2's fixed-length stream: chunk by chunk, never collected in wasm memory.
+fn fixed_length(body: SizedBody) -> FixedLengthStream {
+    let chunks = body.body.into_data_stream().map(|chunk| {
+        chunk
+            .map(|bytes| bytes.to_vec())
+            .map_err(|error| worker::Error::RustError(error.to_string()))
+    });
+    FixedLengthStream::wrap(chunks, body.length)
 }
 
 struct RuntimeClock;

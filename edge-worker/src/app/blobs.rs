@@ -5,6 +5,8 @@
 //! Small files: one `PUT /admin/blobs/{sha256}`. Large files: a multipart upload in parts of
 //! [`PART_SIZE`] bytes (the last one shorter), completed with a read-back hash check.
 
+use std::sync::{Arc, Mutex};
+
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -14,8 +16,8 @@ use futures_util::StreamExt;
 use osdgate_model::api::{BlobRecord, ErrorCode, PartReceived, StartUpload, UploadSession};
 use sha2::{Digest, Sha256};
 
-use super::extract::{ApiJson, RowExt, check_sha256, hex, read_body};
-use super::storage::{BlobBody, ByteRange, Statement};
+use super::extract::{ApiJson, RowExt, check_sha256, hex};
+use super::storage::{BlobBody, ByteRange, SizedBody, Statement};
 use super::{ApiError, AppState};
 
 /// The largest single-request upload, and the part size of multipart uploads. Cloudflare accepts
@@ -149,28 +151,99 @@ async fn store_blob(
         .ok_or_else(|| ApiError::storage("the blob just stored is missing"))
 }
 
-/// `PUT /api/v1/admin/blobs/{sha256}`: the whole file in one request (at most [`PART_SIZE`]).
-/// Already-complete blobs are answered with their record (nothing is stored twice).
+/// The SHA-256 and length of what has streamed through a [`hashing`] body so far.
+#[derive(Default)]
+struct Digest256 {
+    hasher: Sha256,
+    length: u64,
+}
+
+/// `body`, hashed chunk by chunk as the object store consumes it: the bytes are verified without
+/// ever being held whole in the worker's memory.
+fn hashing(body: Body) -> (Body, Arc<Mutex<Digest256>>) {
+    let digest = Arc::new(Mutex::new(Digest256::default()));
+    let seen = digest.clone();
+    let stream = body.into_data_stream().map(move |chunk| {
+        if let Ok(bytes) = &chunk {
+            let mut digest = seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            digest.hasher.update(bytes);
+            digest.length += bytes.len() as u64;
+        }
+        chunk
+    });
+    (Body::from_stream(stream), digest)
+}
+
+/// The hash and length of everything that went through, once the store has consumed it.
+fn finish(digest: Arc<Mutex<Digest256>>) -> (String, u64) {
+    let digest =
+        std::mem::take(&mut *digest.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    (hex(&digest.hasher.finalize()), digest.length)
+}
+
+/// `Content-Length` (or a body of known size), required — the object store needs the length
+/// before the first byte — and at most `limit`.
+fn declared_length(request: &Request, limit: u64) -> Result<u64, ApiError> {
+    use http_body::Body as _;
+    let headers = request.headers();
+    if headers.get(header::CONTENT_LENGTH).is_none()
+        && let Some(exact) = request.body().size_hint().exact()
+    {
+        return if exact > limit { Err(ApiError::too_large(limit)) } else { Ok(exact) };
+    }
+    let value = headers.get(header::CONTENT_LENGTH).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::LENGTH_REQUIRED,
+            ErrorCode::LengthRequired,
+            "send Content-Length: uploads stream to the object store, which needs the length first",
+        )
+    })?;
+    let length =
+        value.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()).ok_or_else(|| {
+            ApiError::bad_request(ErrorCode::InvalidContentLength, "Content-Length is not a number")
+        })?;
+    if length > limit {
+        return Err(ApiError::too_large(limit));
+    }
+    Ok(length)
+}
+
+/// `PUT /api/v1/admin/blobs/{sha256}`: the whole file in one request (at most [`PART_SIZE`]),
+/// streamed to the object store under a key of its own and hashed on the way; only a verified blob
+/// gets its `blobs` row (what makes it visible). Already-complete blobs are answered with their
+/// record (nothing is stored twice).
 pub async fn put(
     State(state): State<AppState>,
     Path(sha256): Path<String>,
     request: Request,
 ) -> Result<(StatusCode, Json<BlobRecord>), ApiError> {
     let sha256 = check_sha256("sha256", &sha256)?;
-    // Read (bounded) even when the blob exists: an unread request body stalls the connection
-    // behind wrangler dev's proxy.
-    let bytes = read_body(request, &state, PART_SIZE as usize).await?;
+    let length = declared_length(&request, PART_SIZE)?;
     if let Some((record, _)) = blob_record(&state, &sha256).await? {
+        // Read and drop what was sent, a chunk at a time: an unread body stalls the connection
+        // behind wrangler dev's proxy.
+        let mut stream = request.into_body().into_data_stream();
+        while let Some(Ok(_)) = stream.next().await {}
         return Ok((StatusCode::OK, Json(record)));
     }
-    let actual = hex(&Sha256::digest(&bytes));
+    // Its own key per attempt: a concurrent upload of the same hash with the wrong bytes can
+    // never overwrite a verified object.
+    let key = format!("uploads/{sha256}/{}", super::credentials::random_token(&state, 12)?);
+    let (body, digest) = hashing(request.into_body());
+    let store = async { Ok(state.blobs.put(&key, SizedBody { body, length }).await?) };
+    let actual = match streamed(store, digest, length).await {
+        Ok(actual) => actual,
+        Err(error) => {
+            // Nothing was recorded, so a leftover object is never served; delete it all the same.
+            let _ = state.blobs.delete(&key).await;
+            return Err(error);
+        }
+    };
     if actual != sha256 {
+        state.blobs.delete(&key).await?;
         return Err(mismatch(&sha256, &actual));
     }
-    let key = format!("blobs/{sha256}");
-    let size = bytes.len() as u64;
-    state.blobs.put(&key, bytes).await?;
-    Ok((StatusCode::CREATED, Json(store_blob(&state, &sha256, size, &key).await?)))
+    Ok((StatusCode::CREATED, Json(store_blob(&state, &sha256, length, &key).await?)))
 }
 
 fn mismatch(declared: &str, actual: &str) -> ApiError {
@@ -283,18 +356,28 @@ pub async fn put_part(
     } else {
         upload.part_size
     };
-    let bytes = read_body(request, &state, upload.part_size as usize).await?;
-    if bytes.len() as u64 != expected {
+    let length = declared_length(&request, upload.part_size)?;
+    if length != expected {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidPartSize,
-            format!("part {part_number} must be exactly {expected} bytes, got {}", bytes.len()),
+            format!("part {part_number} must be exactly {expected} bytes, got {length}"),
         ));
     }
-    let part_sha256 = hex(&Sha256::digest(&bytes));
     let number = u16::try_from(part_number).map_err(|_| {
         ApiError::unprocessable(ErrorCode::InvalidPartNumber, "part number too large")
     })?;
-    let etag = state.blobs.upload_part(&upload.key, &upload.store_upload_id, number, bytes).await?;
+    // Streamed to the store and hashed on the way (the client checks the part's SHA-256; the
+    // whole object is verified at completion).
+    let (body, digest) = hashing(request.into_body());
+    let mut etag = String::new();
+    let store = async {
+        etag = state
+            .blobs
+            .upload_part(&upload.key, &upload.store_upload_id, number, SizedBody { body, length })
+            .await?;
+        Ok(())
+    };
+    let part_sha256 = streamed(store, digest, length).await?;
     state
         .db
         .execute(
@@ -304,6 +387,25 @@ pub async fn put_part(
         )
         .await?;
     Ok(Json(PartReceived { part_number, size: expected, sha256: part_sha256 }))
+}
+
+/// Run the store call that consumes a [`hashing`] body: the SHA-256 of what streamed through, or
+/// why it failed (a body shorter than its `Content-Length` is the client's error, not storage's).
+async fn streamed(
+    store: impl std::future::Future<Output = Result<(), ApiError>>,
+    digest: Arc<Mutex<Digest256>>,
+    length: u64,
+) -> Result<String, ApiError> {
+    let stored = store.await;
+    let (actual, seen) = finish(digest);
+    match stored {
+        Ok(()) => Ok(actual),
+        Err(_) if seen != length => Err(ApiError::bad_request(
+            ErrorCode::BodyUnreadable,
+            format!("the body ended after {seen} of the {length} bytes Content-Length declared"),
+        )),
+        Err(error) => Err(error),
+    }
 }
 
 async fn forget_upload(state: &AppState, upload_id: &str) -> Result<(), ApiError> {

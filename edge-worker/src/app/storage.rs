@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use osdgate_model::api::BindingStatus;
 
 use super::ApiError;
@@ -169,10 +169,19 @@ impl fmt::Debug for RuntimeBody {
     }
 }
 
+/// A request body on its way to the object store, streamed (never collected in the worker's
+/// memory), with the length the store must receive exactly (R2 needs it before the first byte).
+#[derive(Debug)]
+pub struct SizedBody {
+    pub body: Body,
+    pub length: u64,
+}
+
 /// The object store (R2).
 #[async_trait]
 pub trait BlobStore: Send + Sync + 'static {
-    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError>;
+    /// Store `body` under `key`; fails when the body is not exactly `length` bytes.
+    async fn put(&self, key: &str, body: SizedBody) -> Result<(), StorageError>;
     /// `None` when there is no such object.
     async fn get(
         &self,
@@ -188,7 +197,7 @@ pub trait BlobStore: Send + Sync + 'static {
         key: &str,
         upload_id: &str,
         part_number: u16,
-        bytes: Bytes,
+        body: SizedBody,
     ) -> Result<String, StorageError>;
     /// Assemble the parts, in order, into the object.
     async fn complete_multipart(

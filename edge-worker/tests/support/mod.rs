@@ -14,7 +14,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use http_body_util::BodyExt;
 use osdgate_model::api::{BindingKind, BindingStatus};
 use osdgate_relay::app::storage::{
-    BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SqlValue, Statement, StorageError,
+    BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SizedBody, SqlValue, Statement, StorageError,
 };
 use osdgate_relay::app::{
     AppState, BlobStore, Clock, Database, Entropy, Limits, Log, RelayConfig, Storage, router,
@@ -121,6 +121,19 @@ impl Database for Sqlite {
     }
 }
 
+/// Read a body the way R2 takes a fixed-length stream: exactly `length` bytes, or an error.
+pub async fn collect_exactly(body: SizedBody) -> Result<Bytes, StorageError> {
+    let bytes = body.body.collect().await.map_err(|e| StorageError(e.to_string()))?.to_bytes();
+    if bytes.len() as u64 != body.length {
+        return Err(StorageError(format!(
+            "expected {} bytes, the stream had {}",
+            body.length,
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
+}
+
 /// A multipart upload in progress: its key and the parts received.
 type PendingUpload = (String, HashMap<u16, Bytes>);
 
@@ -136,7 +149,8 @@ pub struct MemoryBlobs {
 
 #[async_trait]
 impl BlobStore for MemoryBlobs {
-    async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
+    async fn put(&self, key: &str, body: SizedBody) -> Result<(), StorageError> {
+        let bytes = collect_exactly(body).await?;
         self.objects.lock().unwrap().insert(key.to_owned(), bytes);
         Ok(())
     }
@@ -179,8 +193,9 @@ impl BlobStore for MemoryBlobs {
         key: &str,
         upload_id: &str,
         part_number: u16,
-        bytes: Bytes,
+        body: SizedBody,
     ) -> Result<String, StorageError> {
+        let bytes = collect_exactly(body).await?;
         let mut uploads = self.uploads.lock().unwrap();
         let (upload_key, parts) =
             uploads.get_mut(upload_id).ok_or_else(|| StorageError("no such upload".into()))?;

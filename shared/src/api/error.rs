@@ -61,6 +61,8 @@ error_codes! {
     InvalidContentLength = "invalid_content_length",
     /// The request body is larger than this endpoint's limit.
     PayloadTooLarge = "payload_too_large",
+    /// An upload without `Content-Length` (uploads stream to the object store, which needs it).
+    LengthRequired = "length_required",
     /// The request body is not the JSON this endpoint expects.
     InvalidJson = "invalid_json",
     /// A body sent without `Content-Type: application/json` to a JSON endpoint (no cross-site
