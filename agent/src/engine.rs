@@ -457,6 +457,11 @@ impl Engine {
         if state.next_instruction > self.program.instructions.len() {
             return Err(EngineError::StateOutOfRange(state.next_instruction));
         }
+        if let Some(index) = state.in_progress
+            && index >= self.program.instructions.len()
+        {
+            return Err(EngineError::StateOutOfRange(index));
+        }
         let mut run = Run { engine: self, state, executor, probe, observer };
         run.go()
     }

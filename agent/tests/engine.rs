@@ -403,3 +403,19 @@ fn the_state_file_round_trips_and_refuses_garbage() {
     assert!(error.contains("remove it to start the task sequence over"), "{error}");
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+#[test]
+fn a_state_pointing_beyond_the_sequence_is_refused() {
+    let (engine, state) = start(sequence(json!([step("one")])));
+    let mut executor = FakeExecutor::default();
+    let mut recorder = Recorder::default();
+    for (next, in_progress) in [(5, None), (0, Some(1)), (0, Some(usize::MAX))] {
+        let mut bad = state.clone();
+        bad.next_instruction = next;
+        bad.in_progress = in_progress;
+        let error =
+            engine.run(&mut bad, &mut executor, &NoMachineProbe, &mut recorder).unwrap_err();
+        assert!(error.to_string().contains("beyond the task sequence"), "{error}");
+    }
+    assert!(executor.ran.is_empty());
+}

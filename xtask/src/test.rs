@@ -57,6 +57,9 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     step("cargo test (workspace)");
     record("cargo test", cargo_test(root)?);
 
+    step("Windows agent: cross-build, then its dry run under Wine");
+    record("windows agent", windows_agent(root)?);
+
     if let Some(tools) = &tools {
         step("wasm32 builds: console and relay");
         let built = build::all(root, tools);
@@ -118,6 +121,35 @@ fn cargo_test(root: &Path) -> Result<Counts> {
     let mut counts = summary::parse_libtest(&output);
     if !status.success() && counts.failed == 0 {
         // A compile error or a crashed test binary: no `failed` count, but a failure all the same.
+        counts.failed += 1;
+    }
+    Ok(counts)
+}
+
+/// Cross-builds the agent for Windows (x86_64-pc-windows-gnu, mingw) and runs the ignored test
+/// `agent/tests/wine.rs` with it: the boot-media example's dry run under Wine must record what the
+/// Linux build records.
+fn windows_agent(root: &Path) -> Result<Counts> {
+    let build = ["build", "-p", "osdgate-agent", "--target", "x86_64-pc-windows-gnu"];
+    if !cargo(root, &build) {
+        eprintln!("xtask: the Windows agent did not build");
+        return Ok(Counts::check(false));
+    }
+    let exe = build::target_dir(root)?.join("x86_64-pc-windows-gnu/debug/osdgate-agent.exe");
+    let mut command = Command::new("cargo");
+    command.current_dir(root).args([
+        "test",
+        "-p",
+        "osdgate-agent",
+        "--test",
+        "wine",
+        "--",
+        "--ignored",
+    ]);
+    command.env("OSDGATE_AGENT_WINDOWS_EXE", &exe);
+    let (status, output) = process::tee(&mut command)?;
+    let mut counts = summary::parse_libtest(&output);
+    if !status.success() && counts.failed == 0 {
         counts.failed += 1;
     }
     Ok(counts)

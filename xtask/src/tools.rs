@@ -34,7 +34,10 @@ pub struct Tools {
 
 /// Rust targets: the console and the relay are wasm32; the agent also ships for Windows.
 /// x86_64-unknown-uefi: the media boot tests build a tiny UEFI probe (`shared/tests/uefi-probe`).
-const RUST_TARGETS: &[&str] = &["wasm32-unknown-unknown", "x86_64-unknown-uefi"];
+/// x86_64-pc-windows-gnu: the agent on the boot media (linked with Debian's mingw, tried under Wine
+/// by the test suite).
+const RUST_TARGETS: &[&str] =
+    &["wasm32-unknown-unknown", "x86_64-unknown-uefi", "x86_64-pc-windows-gnu"];
 
 /// Debian packages the test suites use, with the file that proves each is installed.
 const DEBIAN_TEST_PACKAGES: &[(&str, &str)] = &[
