@@ -381,16 +381,25 @@ fn write_streamed(
         let file = std::fs::File::create(&temp)
             .with_context(|| format!("cannot create {}", temp.display()))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        let mut position = 0u64;
+        // Zeros become holes (the file is new, so they read as zeros) and input ranges are copied
+        // file to file, which lets the kernel copy them (copy_file_range) without passing through
+        // this process.
         let mut sink = |part: Part| -> std::io::Result<()> {
+            position += part.len();
             match part {
                 Part::Bytes(bytes) => out.write_all(&bytes),
                 Part::Zeros(len) => {
-                    std::io::copy(&mut std::io::repeat(0).take(len), &mut out).map(|_| ())
+                    out.flush()?;
+                    out.get_mut()
+                        .seek(SeekFrom::Current(i64::try_from(len).map_err(std::io::Error::other)?))
+                        .map(|_| ())
                 }
                 Part::Input { index, offset, len } => {
+                    out.flush()?;
                     let mut file = std::fs::File::open(&inputs[index])?;
                     file.seek(SeekFrom::Start(offset))?;
-                    let copied = std::io::copy(&mut file.take(len), &mut out)?;
+                    let copied = std::io::copy(&mut file.take(len), out.get_mut())?;
                     if copied == len {
                         Ok(())
                     } else {
