@@ -288,3 +288,23 @@ fn check_against_a_relay_reports_content_not_uploaded() {
     assert_eq!(no_token.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_token.stderr).contains("--admin-token-file"));
 }
+
+/// Issue 14, item 11: `osdgate ts import` reads what real tools write, warns once per oddity with
+/// its position, and the export gives the odd elements back unchanged.
+#[test]
+fn ts_import_keeps_schema_oddities_and_warns() {
+    let dir = temp_dir("oddities");
+    let json = dir.join("ts.json");
+    let xml = dir.join("back.xml");
+    let source = repo("shared/tests/corpus/tasksequence/oddities.xml");
+    let out = osdgate(&["ts", "import", &source, "-o", &json.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("warning OSDG-TS-008 at line ").count(), 3, "{stderr}");
+    assert!(stderr.contains("line 6, column 5"), "{stderr}");
+    let out = osdgate(&["ts", "export", &json.to_string_lossy(), "-o", &xml.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let exported = std::fs::read_to_string(&xml).unwrap();
+    assert!(exported.contains(r#"<step name="Vendor tool step" successCodeList="0 3010" vendor:flavour="x" xmlns:vendor="urn:vendor">"#), "{exported}");
+    assert!(exported.contains(r#"retryCount="several""#), "{exported}");
+}

@@ -230,3 +230,67 @@ fn lint_finds_domain_joins_and_missing_ccmhostname() {
     let paths: Vec<&str> = report.findings.iter().map(|f| f.path.as_str()).collect();
     assert!(paths.contains(&"steps[0].variables[0]"), "{paths:?}");
 }
+
+/// Issue 14, item 11: what real tools write is imported; each departure from the schema is a
+/// warning with its position, the element is kept verbatim and exported back unchanged.
+#[test]
+fn schema_oddities_are_kept_verbatim_with_a_warning_each() {
+    use osdgate_model::tasksequence::{import_lenient, import_xml_lenient};
+    let text = fixture("oddities.xml");
+    let imported = import_xml_lenient(&text).unwrap();
+    let lines: Vec<Option<usize>> = imported.oddities.iter().map(|o| o.line).collect();
+    assert_eq!(lines, [Some(6), Some(15), Some(19)], "{:?}", imported.oddities);
+    assert!(imported.oddities[0].message.contains("no type"));
+    // The three odd steps are verbatim, the understood one is a step.
+    let children = &group(&imported.sequence.steps[0]).children;
+    let verbatim: Vec<&str> = children
+        .iter()
+        .filter_map(|n| match n {
+            Node::Verbatim(v) => Some(v.xml.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(verbatim.len(), 3);
+    assert_eq!(step(&children[1]).name, "Apply Operating System");
+    // Exported back, each odd element is byte for byte what came in.
+    let exported = to_xml(&imported.sequence);
+    for xml in &verbatim {
+        assert!(text.contains(xml) && exported.contains(xml), "{xml}");
+    }
+    let again = import_xml_lenient(&exported).unwrap();
+    assert_eq!(again.sequence, imported.sequence);
+    assert_eq!(again.oddities.len(), 3);
+    // Strict reading still refuses, at the first oddity.
+    assert_eq!(import_xml(&text).unwrap_err().line, Some(6));
+    // Each oddity is a warning finding with its position.
+    let findings = preflight::import_oddity_findings(&imported.oddities);
+    assert!(findings.iter().all(|f| f.rule == "OSDG-TS-008"
+        && f.severity == preflight::Severity::Warning
+        && f.path.starts_with("line ")));
+    // The same leniency inside an export zip and its object.xml on its own.
+    let escaped = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let object = object_xml(&escaped);
+    let from_zip = import_lenient(&export_zip(&object, zip::CompressionMethod::Deflated)).unwrap();
+    assert_eq!(from_zip.sequence.steps, imported.sequence.steps);
+    assert_eq!(from_zip.oddities.len(), 3);
+    assert!(from_zip.oddities[0].context.as_deref().unwrap().contains("Sequence property"));
+    let alone = import_lenient(object.as_bytes()).unwrap();
+    assert_eq!(alone.sequence, from_zip.sequence);
+}
+
+/// Issue 14, item 11: a console export's `object.xml` given on its own (without the zip) is read
+/// like the zip.
+#[test]
+fn object_xml_alone_is_a_task_sequence() {
+    let sequence = fixture("reimage-3.10.xml");
+    let object = object_xml(&format!("<![CDATA[{sequence}]]>"));
+    let alone = import(object.as_bytes()).unwrap();
+    let zipped = import(&export_zip(&object, zip::CompressionMethod::Stored)).unwrap();
+    assert_eq!(alone, zipped);
+    assert_eq!(alone.id, "ABC00020");
+    assert_eq!(alone.boot_image_id.as_deref(), Some("ABC00005"));
+    // UTF-16, as the console writes it.
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(object.encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(import(&utf16).unwrap(), zipped);
+}

@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Document, Timestamp};
 pub use context::Context;
 pub use rules::{RULES, Rule, SeedSection, rule};
-pub use task_sequence::lint_task_sequence;
+pub use task_sequence::{import_oddity_findings, lint_task_sequence};
 pub use upload::{RelayGatewayError, check_uploaded, files_to_upload, relay_gateway};
 
 /// How bad a finding is.

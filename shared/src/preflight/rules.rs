@@ -211,6 +211,10 @@ rules! {
     UPGRADE_NEEDS_NO_WINDOWS_PE = "OSDG-TS-007", Error, Some(S002_IN_PLACE_UPGRADE),
         "An in-place upgrade over a gateway runs from Software Center, without Windows PE",
         "Remove the boot image and the Windows PE steps from the in-place upgrade task sequence.";
+    /// Real exports do not always follow the schema; reading never drops what it does not understand.
+    TASK_SEQUENCE_ODDITY = "OSDG-TS-008", Warning, None,
+        "An imported task sequence follows the schema (what does not is kept verbatim and exported unchanged)",
+        "Check the element in the ConfigMgr console editor; osdgate keeps it as it is and exports it unchanged, but does not run or check it.";
     INTERNET_NOT_ALLOWED = "OSDG-DEPLOY-001", Error, Some(S002_ALLOW_INTERNET),
         "\"Allow task sequence to run for client on the Internet\" is set",
         "Set allow_internet = true on the deployment.";

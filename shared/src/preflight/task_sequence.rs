@@ -267,3 +267,34 @@ pub fn lint_task_sequence(sequence: &TaskSequence) -> super::Report {
         .collect();
     super::Report::from_findings(findings, None)
 }
+
+/// `OSDG-TS-008`: one warning per place an imported task sequence departs from the schema
+/// ([`crate::tasksequence::Imported::oddities`]), at its position in the XML.
+pub fn import_oddity_findings(
+    oddities: &[crate::tasksequence::TaskSequenceError],
+) -> Vec<super::Finding> {
+    let rule = &super::rules::TASK_SEQUENCE_ODDITY;
+    oddities
+        .iter()
+        .map(|oddity| {
+            let place = match (oddity.line, oddity.column) {
+                (Some(line), Some(column)) => format!("line {line}, column {column}"),
+                _ => "the task sequence".to_owned(),
+            };
+            super::Finding {
+                rule: rule.id.to_owned(),
+                severity: rule.severity,
+                path: match &oddity.context {
+                    Some(context) => format!("{context}: {place}"),
+                    None => place,
+                },
+                message: format!(
+                    "{}; the element is kept verbatim and exported unchanged",
+                    oddity.message
+                ),
+                fix: rule.fix.to_owned(),
+                seed: None,
+            }
+        })
+        .collect()
+}

@@ -14,13 +14,48 @@ use crate::model::{
 /// hostile zip).
 const MAX_OBJECT_XML: u64 = 64 * 1024 * 1024;
 
-/// Reads either form: a zip (console export) when the bytes start with `PK`, else XML text (UTF-8,
-/// or UTF-16 with a byte order mark).
+/// A task sequence read leniently, with every place it departs from the schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// The sequence; what the model does not understand is kept as [`Node::Verbatim`] and exported
+    /// back unchanged.
+    pub sequence: TaskSequence,
+    /// One entry per oddity (a step without a `type`, an unreadable attribute or condition), each
+    /// with its position; the element it names is kept verbatim.
+    pub oddities: Vec<TaskSequenceError>,
+}
+
+impl Imported {
+    /// The sequence when there was no oddity, else the first oddity as the error (strict reading).
+    fn strict(self) -> Result<TaskSequence, TaskSequenceError> {
+        match self.oddities.into_iter().next() {
+            Some(first) => Err(first),
+            None => Ok(self.sequence),
+        }
+    }
+}
+
+/// Reads either form strictly (the first departure from the schema is the error): a zip (console
+/// export) when the bytes start with `PK`, else XML text (UTF-8, or UTF-16 with a byte order
+/// mark): a bare `<sequence>` or the export's `object.xml` on its own.
 pub fn import(bytes: &[u8]) -> Result<TaskSequence, TaskSequenceError> {
+    import_lenient(bytes)?.strict()
+}
+
+/// Reads either form as real tools write it: elements the schema does not allow are kept verbatim
+/// and listed in [`Imported::oddities`]; only unreadable XML or a file that holds no sequence is
+/// an error.
+pub fn import_lenient(bytes: &[u8]) -> Result<Imported, TaskSequenceError> {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        import_zip(bytes)
+        import_zip_lenient(bytes)
     } else {
-        import_xml(&decode_text(bytes)?)
+        let text = decode_text(bytes)?;
+        let root = dom::parse(&text)?;
+        if root.name != "sequence" && find_instance(&root).is_some() {
+            // The console export's object.xml, given without its zip.
+            return import_object_xml(&root, "object.xml", "");
+        }
+        import_xml_lenient(&text)
     }
 }
 
@@ -61,6 +96,10 @@ fn utf8_error(error: std::str::Utf8Error, base: usize) -> TaskSequenceError {
 /// Reads a console export zip: `SMS_TaskSequencePackage/<PackageID>/object.xml`, whose
 /// `SMS_TaskSequencePackage` instance holds the sequence in its `Sequence` property.
 pub fn import_zip(bytes: &[u8]) -> Result<TaskSequence, TaskSequenceError> {
+    import_zip_lenient(bytes)?.strict()
+}
+
+fn import_zip_lenient(bytes: &[u8]) -> Result<Imported, TaskSequenceError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| TaskSequenceError::plain(format!("not a readable zip: {e}")))?;
     let entry_name = archive
@@ -86,7 +125,18 @@ pub fn import_zip(bytes: &[u8]) -> Result<TaskSequence, TaskSequenceError> {
     }
     let text = decode_text(&data).map_err(|e| e.in_context(entry_name.clone()))?;
     let root = dom::parse(&text).map_err(|e| e.in_context(entry_name.clone()))?;
-    let instance = find_instance(&root).ok_or_else(|| {
+    import_object_xml(&root, &entry_name, &folder_id)
+}
+
+/// The `SMS_TaskSequencePackage` instance of an export's `object.xml` (`entry_name` names it in
+/// errors; `folder_id` is the package ID its folder gives, used when the instance has none).
+fn import_object_xml(
+    root: &Element,
+    entry_name: &str,
+    folder_id: &str,
+) -> Result<Imported, TaskSequenceError> {
+    let entry_name = entry_name.to_owned();
+    let instance = find_instance(root).ok_or_else(|| {
         TaskSequenceError::plain("no <INSTANCE CLASSNAME=\"SMS_TaskSequencePackage\"> found")
             .in_context(entry_name.clone())
     })?;
@@ -104,12 +154,17 @@ pub fn import_zip(bytes: &[u8]) -> Result<TaskSequence, TaskSequenceError> {
         TaskSequenceError::plain("the SMS_TaskSequencePackage instance has no Sequence property")
             .in_context(entry_name.clone())
     })?;
-    let mut sequence = import_xml(&sequence_text)
-        .map_err(|e| e.in_context(format!("{entry_name}, Sequence property")))?;
-    sequence.id = property("PackageID").filter(|s| !s.is_empty()).unwrap_or(folder_id);
+    let context = format!("{entry_name}, Sequence property");
+    let mut imported =
+        import_xml_lenient(&sequence_text).map_err(|e| e.in_context(context.clone()))?;
+    imported.oddities =
+        imported.oddities.into_iter().map(|e| e.in_context(context.clone())).collect();
+    let sequence = &mut imported.sequence;
+    sequence.id =
+        property("PackageID").filter(|s| !s.is_empty()).unwrap_or_else(|| folder_id.to_owned());
     sequence.name = property("Name").unwrap_or_default();
     sequence.boot_image_id = property("BootImageID").filter(|s| !s.trim().is_empty());
-    Ok(sequence)
+    Ok(imported)
 }
 
 fn find_instance(element: &Element) -> Option<&Element> {
@@ -123,9 +178,14 @@ fn find_instance(element: &Element) -> Option<&Element> {
     element.elements().find_map(find_instance)
 }
 
-/// Reads a bare `<sequence>` document. The package ID, name and boot image are not in it: they are
-/// left empty for the caller to set.
+/// Reads a bare `<sequence>` document strictly. The package ID, name and boot image are not in it:
+/// they are left empty for the caller to set.
 pub fn import_xml(text: &str) -> Result<TaskSequence, TaskSequenceError> {
+    import_xml_lenient(text)?.strict()
+}
+
+/// Reads a bare `<sequence>` document leniently (see [`import_lenient`]).
+pub fn import_xml_lenient(text: &str) -> Result<Imported, TaskSequenceError> {
     let root = dom::parse(text)?;
     let at = |element: &Element, message: String| {
         let (line, column) = crate::model::line_column(text, element.span.start);
@@ -140,6 +200,7 @@ pub fn import_xml(text: &str) -> Result<TaskSequence, TaskSequenceError> {
     if root.name != "sequence" {
         return Err(at(&root, format!("the root element is <{}>, not <sequence>", root.name)));
     }
+    let mut oddities = Vec::new();
     let mut sequence = TaskSequence {
         id: String::new(),
         name: String::new(),
@@ -169,10 +230,10 @@ pub fn import_xml(text: &str) -> Result<TaskSequence, TaskSequenceError> {
                     });
                 }
             }
-            _ => sequence.steps.push(node(text, child, &at)?),
+            _ => sequence.steps.push(node(text, child, &at, &mut oddities)),
         }
     }
-    Ok(sequence)
+    Ok(Imported { sequence, oddities })
 }
 
 type At<'a> = dyn Fn(&Element, String) -> TaskSequenceError + 'a;
@@ -208,7 +269,24 @@ const STEP_ATTRIBUTES: &[&str] = &[
     "timeout",
 ];
 
-fn node(text: &str, element: &Element, at: &At<'_>) -> Result<Node, TaskSequenceError> {
+/// One element of the tree. An element the schema does not allow (a step without a type, an
+/// unreadable attribute or condition) is kept verbatim, and why goes to `oddities`.
+fn node(text: &str, element: &Element, at: &At<'_>, oddities: &mut Vec<TaskSequenceError>) -> Node {
+    match strict_node(text, element, at, oddities) {
+        Ok(node) => node,
+        Err(oddity) => {
+            oddities.push(oddity);
+            verbatim(text, element)
+        }
+    }
+}
+
+fn strict_node(
+    text: &str,
+    element: &Element,
+    at: &At<'_>,
+    oddities: &mut Vec<TaskSequenceError>,
+) -> Result<Node, TaskSequenceError> {
     match element.name.as_str() {
         "group" => {
             let mut group = Group {
@@ -224,7 +302,7 @@ fn node(text: &str, element: &Element, at: &At<'_>) -> Result<Node, TaskSequence
                 if child.name == "condition" {
                     group.condition = Some(condition(child, at)?);
                 } else {
-                    group.children.push(node(text, child, at)?);
+                    group.children.push(node(text, child, at, oddities));
                 }
             }
             Ok(Node::Group(group))
