@@ -1,18 +1,40 @@
 //! The console's client for the relay API. The console is served by the relay itself, so every call
 //! goes to the same origin.
 
-use gloo_net::http::Request;
-use osdgate_model::api::{API_PREFIX, Health};
+use gloo_net::http::{Request, Response};
+use osdgate_model::api::{API_PREFIX, ErrorBody, ErrorCode, Health};
 
 /// Why a call to the relay failed, in words an admin can act on.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RelayError {
-    #[error("the relay could not be reached: {0}")]
+    /// No answer: the relay or the network is down.
+    #[error("the relay could not be reached ({0}); check the connection and that the relay runs")]
     Unreachable(String),
-    #[error("the relay answered {status} to {path}")]
+    /// The relay refused the request and said why (its `ErrorBody`).
+    #[error("{message} ({}, HTTP {status}{})", code.as_str(), request_id.as_ref().map(|id| format!(", request {id}")).unwrap_or_default())]
+    Refused { status: u16, code: ErrorCode, message: String, request_id: Option<String> },
+    /// A failure status without the relay's error body (a proxy in between, an old relay).
+    #[error("the relay answered HTTP {status} to {path}")]
     Status { status: u16, path: String },
-    #[error("the relay's answer to {path} was not understood: {reason}")]
+    /// An answer that is not what this console expects (a relay of another version).
+    #[error(
+        "the relay's answer to {path} was not understood ({reason}); the relay and the console may be of different versions"
+    )]
     Malformed { path: String, reason: String },
+}
+
+/// A failure status as a [`RelayError`]: the relay's own words when it sent its error body.
+async fn refusal(response: Response, path: String) -> RelayError {
+    let status = response.status();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => RelayError::Refused {
+            status,
+            code: body.code,
+            message: body.message,
+            request_id: body.request_id,
+        },
+        Err(_) => RelayError::Status { status, path },
+    }
 }
 
 /// `GET /api/v1/health`.
@@ -21,7 +43,7 @@ pub async fn health() -> Result<Health, RelayError> {
     let response =
         Request::get(&path).send().await.map_err(|e| RelayError::Unreachable(e.to_string()))?;
     if !response.ok() {
-        return Err(RelayError::Status { status: response.status(), path });
+        return Err(refusal(response, path).await);
     }
     response
         .json::<Health>()

@@ -12,7 +12,8 @@ use crate::tools::{self, Tools};
 use crate::{build, secrets, wrangler};
 
 /// Crates that must build (and pass clippy) for wasm32: what the browser and the worker run.
-const WASM_CRATES: &[&str] = &["osdgate-model", "osdgate-console", "osdgate-relay"];
+const WASM_CRATES: &[&str] =
+    &["osdgate-model", "osdgate-console", "osdgate-console-toml", "osdgate-relay"];
 
 struct Suite {
     name: &'static str,
@@ -61,12 +62,33 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     record("windows agent", windows_agent(root)?);
 
     if let Some(tools) = &tools {
+        step("console browser tests (wasm-bindgen-test in headless Chromium)");
+        let counts = browser_tests(root, tools).unwrap_or_else(|error| {
+            eprintln!("xtask: the console's browser tests could not run: {error:#}");
+            Counts::check(false)
+        });
+        record("wasm browser", counts);
+
         step("wasm32 builds: console and relay");
         let built = build::all(root, tools);
         if let Err(error) = &built {
             eprintln!("xtask: wasm32 build failed: {error:#}");
         }
         record("wasm32 builds", Counts::check(built.is_ok()));
+        if built.is_ok() {
+            // Issue 10: the console's first load stays under 400 KB gzipped.
+            let within = match build::first_load(&build::console_dist(root)) {
+                Ok(first_load) => {
+                    step(first_load.to_string());
+                    first_load.within_budget()
+                }
+                Err(error) => {
+                    eprintln!("xtask: the console's first load could not be measured: {error:#}");
+                    false
+                }
+            };
+            record("first-load size", Counts::check(within));
+        }
         if built.is_ok() {
             step("Playwright against a fresh wrangler dev");
             let counts = playwright(root, tools).unwrap_or_else(|error| {
@@ -150,6 +172,29 @@ fn windows_agent(root: &Path) -> Result<Counts> {
     let (status, output) = process::tee(&mut command)?;
     let mut counts = summary::parse_libtest(&output);
     if !status.success() && counts.failed == 0 {
+        counts.failed += 1;
+    }
+    Ok(counts)
+}
+
+/// The console's `wasm-bindgen-test` suite (`web-ui/tests/browser.rs`): its stores against the real
+/// IndexedDB of headless Chromium, driven by chromedriver (`web-ui/webdriver.json` has the flags).
+fn browser_tests(root: &Path, tools: &Tools) -> Result<Counts> {
+    let (status, output) = process::tee(
+        Command::new("cargo")
+            .current_dir(root.join("web-ui"))
+            .args(["test", "-p", "osdgate-console", "--target", "wasm32-unknown-unknown"])
+            .args(["--test", "browser"])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &tools.wasm_bindgen_test_runner)
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+    )?;
+    let mut counts = summary::parse_libtest(&output);
+    if !status.success() && counts.failed == 0 {
+        counts.failed += 1;
+    }
+    if counts.passed + counts.failed == 0 {
+        eprintln!("xtask: the console's browser tests ran no test");
         counts.failed += 1;
     }
     Ok(counts)

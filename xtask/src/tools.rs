@@ -26,6 +26,8 @@ impl Needs {
 #[derive(Debug, Clone)]
 pub struct Tools {
     pub wasm_bindgen: PathBuf,
+    /// Installed with wasm-bindgen (same crate, same version): runs wasm32 tests in a browser.
+    pub wasm_bindgen_test_runner: PathBuf,
     pub worker_build: PathBuf,
     pub wasm_opt: PathBuf,
     pub esbuild: PathBuf,
@@ -42,6 +44,8 @@ const RUST_TARGETS: &[&str] =
 /// Debian packages the test suites use, with the file that proves each is installed.
 const DEBIAN_TEST_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),
+    // wasm-bindgen-test-runner drives Chromium through WebDriver for the console's browser tests.
+    ("chromium-driver", "/usr/bin/chromedriver"),
     ("wine64", "/usr/lib/wine/wine64"),
     ("gcc-mingw-w64-x86-64", "/usr/bin/x86_64-w64-mingw32-gcc"),
     ("ca-certificates", "/etc/ssl/certs/ca-certificates.crt"),
@@ -79,15 +83,20 @@ pub fn ensure(root: &Path, needs: Needs) -> Result<Tools> {
         ensure_debian_packages(DEBIAN_TEST_PACKAGES)?;
     }
     let node_modules = root.join("node_modules");
+    let wasm_bindgen_test_runner = wasm_bindgen.with_file_name("wasm-bindgen-test-runner");
     let tools = Tools {
         wasm_bindgen,
+        wasm_bindgen_test_runner,
         worker_build,
         wasm_opt: node_modules.join(".bin/wasm-opt"),
         esbuild: node_modules.join("@esbuild/linux-x64/bin/esbuild"),
         node_bin: node_modules.join(".bin"),
     };
-    for (name, path) in [("wasm-opt (npm binaryen)", &tools.wasm_opt), ("esbuild", &tools.esbuild)]
-    {
+    for (name, path) in [
+        ("wasm-opt (npm binaryen)", &tools.wasm_opt),
+        ("esbuild", &tools.esbuild),
+        ("wasm-bindgen-test-runner (wasm-bindgen-cli)", &tools.wasm_bindgen_test_runner),
+    ] {
         if !path.exists() {
             bail!("{name} is missing at {} after `npm ci`", path.display());
         }

@@ -1,4 +1,8 @@
 //! The console's components, one per file; the module tree mirrors the page.
 
 pub mod app;
-pub mod relay_status;
+mod fields;
+mod pages;
+mod preflight_panel;
+mod relay_status;
+pub(crate) mod shell;

@@ -1,0 +1,90 @@
+//! The browser APIs the console uses besides the DOM Leptos renders: local storage for small
+//! preferences, IndexedDB for the working document, file reading and downloads. Every failure is a
+//! typed error with the operation that failed; nothing here panics.
+
+pub mod idb;
+pub mod toml_codec;
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// A failed browser operation, in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation} failed: {reason}")]
+pub struct BrowserError {
+    pub operation: &'static str,
+    pub reason: String,
+}
+
+impl BrowserError {
+    pub fn new(operation: &'static str, reason: impl Into<String>) -> Self {
+        BrowserError { operation, reason: reason.into() }
+    }
+
+    /// Wraps a JavaScript exception, keeping its message.
+    pub fn js(operation: &'static str, error: JsValue) -> Self {
+        let reason = error
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| error.as_string())
+            .unwrap_or_else(|| format!("{error:?}"));
+        BrowserError { operation, reason }
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// A preference from local storage (`None` when absent or when storage is unavailable).
+pub fn preference(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok().flatten()
+}
+
+/// Remembers a preference; a browser without storage simply forgets it on reload.
+pub fn remember(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// Milliseconds since the page started (for measurements), 0 when unavailable.
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// Seconds since the Unix epoch, from the browser's clock.
+pub fn unix_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// The bytes of a file the admin picked or dropped.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, BrowserError> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| BrowserError::js("reading the file", e))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// Offers `text` as a download named `name`.
+pub fn download(name: &str, mime_type: &str, text: &str) -> Result<(), BrowserError> {
+    const OPERATION: &str = "preparing the download";
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime_type);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|e| BrowserError::js(OPERATION, e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|e| BrowserError::js(OPERATION, e))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| BrowserError::new(OPERATION, "no document"))?;
+    let anchor: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(|e| BrowserError::js(OPERATION, e))?.unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    // The click has started the download; the URL is no longer needed.
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}

@@ -1,0 +1,9 @@
+mod not_found;
+mod overview;
+mod section;
+mod site_and_gateways;
+
+pub use not_found::NotFound;
+pub use overview::Overview;
+pub use section::SectionPage;
+pub use site_and_gateways::SiteAndGateways;

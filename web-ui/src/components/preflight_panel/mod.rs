@@ -1,0 +1,59 @@
+mod finding_item;
+
+use leptos::prelude::*;
+use osdgate_model::preflight::Severity;
+
+use crate::document::use_document;
+use crate::i18n::*;
+use crate::page::Page;
+use finding_item::FindingItem;
+
+/// `osdgate check`'s findings for what the current page shows, live as the document changes.
+#[component]
+pub fn PreflightPanel(current: Memo<Option<Page>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let report = use_document().report();
+    let shown = Memo::new(move |_| {
+        let page = current.get().unwrap_or(Page::Overview);
+        report.with(|checked| {
+            checked
+                .report
+                .findings
+                .iter()
+                .filter(|f| page.shows(&f.path))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    let count = move |severity: Severity| {
+        shown.with(|f| f.iter().filter(|f| f.severity == severity).count())
+    };
+    view! {
+        <aside
+            class="preflight-panel"
+            aria-labelledby="preflight-heading"
+            data-check-microseconds=move || (report.with(|r| r.milliseconds) * 1000.0) as u64
+        >
+            <h2 id="preflight-heading">{t!(i18n, preflight.title)}</h2>
+            <p class="preflight-summary" data-testid="preflight-summary" data-errors=move || count(Severity::Error)>
+                {move || {
+                    let errors = count(Severity::Error);
+                    let warnings = count(Severity::Warning);
+                    let advice = count(Severity::Advice);
+                    if errors + warnings + advice == 0 {
+                        t_string!(i18n, preflight.clean).to_string()
+                    } else {
+                        t_string!(i18n, preflight.counts, errors = errors, warnings = warnings, advice = advice).to_string()
+                    }
+                }}
+            </p>
+            <ul class="findings">
+                <For
+                    each=move || shown.get().into_iter().enumerate()
+                    key=|(index, finding)| (*index, finding.rule.clone(), finding.path.clone(), finding.message.clone())
+                    children=move |(_, finding)| view! { <FindingItem finding /> }
+                />
+            </ul>
+        </aside>
+    }
+}
