@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -17,7 +17,7 @@ use osdgate_model::wim::bootimage::{
 };
 use osdgate_model::wim::{IntegrityOutcome, PrepareOptions, WimSource};
 
-use crate::output::{EXIT_UNREADABLE, write_stdout};
+use crate::output::{EXIT_UNREADABLE, write_file_atomically, write_stdout};
 
 /// A WIM file read by ranges.
 struct FileSource {
@@ -150,42 +150,25 @@ fn filetime_now() -> Option<u64> {
     )
 }
 
-/// Streams the prepared WIM to a temporary file beside `output`, flushes it and renames it over
-/// `output`; removes the temporary file on any failure.
+/// Streams the prepared WIM (new header, the kept range of `input`, the appended bytes) into
+/// `output` through [`write_file_atomically`].
 fn write_prepared(input: &Path, prepared: &PreparedBootImage, output: &Path) -> Result<()> {
-    let directory = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = directory.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> Result<()> {
+    write_file_atomically(output, |file, temporary| {
         let wim = &prepared.wim;
-        let mut file = File::create(&temporary)
-            .with_context(|| format!("cannot create {}", temporary.display()))?;
         file.write_all(&wim.header)?;
         let mut source =
             File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
         source.seek(SeekFrom::Start(wim.kept.start))?;
         let length = wim.kept.end - wim.kept.start;
-        let copied =
-            std::io::copy(&mut (&mut source).take(length), &mut file).with_context(|| {
-                format!("cannot copy {} to {}", input.display(), temporary.display())
-            })?;
+        let copied = std::io::copy(&mut (&mut source).take(length), file).with_context(|| {
+            format!("cannot copy {} to {}", input.display(), temporary.display())
+        })?;
         if copied != length {
             bail!("{} changed while it was read (it is shorter than before)", input.display());
         }
         file.write_all(&wim.appended)?;
-        file.sync_all().with_context(|| format!("cannot flush {}", temporary.display()))?;
-        std::fs::rename(&temporary, output).with_context(|| {
-            format!("cannot move {} to {}", temporary.display(), output.display())
-        })?;
         Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+    })
 }
 
 /// `osdgate bootimage prepare FILE.wim -o OUT [--index N] [--remove-integrity]`.

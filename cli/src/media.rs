@@ -19,7 +19,7 @@ use osdgate_model::trust::{TrustCertificate, read_certificates};
 use sha2::{Digest, Sha256};
 
 use crate::check::{now_from, read_document};
-use crate::output::write_atomically;
+use crate::output::{folder_of, write_atomically, write_file_atomically};
 
 /// Boot media: build a bundle, a USB image or an ISO; verify one.
 #[derive(Debug, Args)]
@@ -370,16 +370,7 @@ fn write_streamed(
     inputs: &[PathBuf],
     emit: impl FnOnce(&mut dyn FnMut(Part) -> std::io::Result<()>) -> std::io::Result<()>,
 ) -> Result<()> {
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name =
-        output.file_name().ok_or_else(|| anyhow!("{} is not a file name", output.display()))?;
-    let temp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = (|| -> Result<()> {
-        let file = std::fs::File::create(&temp)
-            .with_context(|| format!("cannot create {}", temp.display()))?;
+    write_file_atomically(output, |file, temp| {
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         let mut position = 0u64;
         // Zeros become holes (the file is new, so they read as zeros) and input ranges are copied
@@ -412,17 +403,8 @@ fn write_streamed(
             }
         };
         emit(&mut sink).with_context(|| format!("cannot write {}", temp.display()))?;
-        let file = out
-            .into_inner()
-            .map_err(|e| anyhow!("cannot write {}: {}", temp.display(), e.error()))?;
-        file.sync_all().with_context(|| format!("cannot flush {}", temp.display()))?;
-        std::fs::rename(&temp, output)
-            .with_context(|| format!("cannot move {} to {}", temp.display(), output.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+        out.flush().with_context(|| format!("cannot write {}", temp.display()))
+    })
 }
 
 fn mib(bytes: u64) -> String {
@@ -463,11 +445,7 @@ fn cmd_usb(args: &UsbArgs) -> Result<ExitCode> {
 
 /// A scratch folder next to `output` (for extracting zipped boot files), removed afterwards.
 fn tempdir_near(output: &Path) -> Result<PathBuf> {
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let scratch = dir.join(format!(".osdgate-media-{}.tmp", std::process::id()));
+    let scratch = folder_of(output).join(format!(".osdgate-media-{}.tmp", std::process::id()));
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("cannot create {}", scratch.display()))?;
     Ok(scratch)

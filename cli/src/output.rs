@@ -49,26 +49,44 @@ pub fn unreadable(path: &Path, message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_UNREADABLE)
 }
 
-/// Writes `contents` to `path` atomically: a temporary file in the same directory, flushed, then
-/// renamed over the target, so a reader never sees a half-written file.
+/// Writes `contents` to `path` atomically (see [`write_file_atomically`]).
 pub fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let directory = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+    write_file_atomically(path, |file, temporary| {
+        file.write_all(contents).with_context(|| format!("cannot write {}", temporary.display()))
+    })
+}
+
+/// The folder a file is written in: its parent, or `.` for a bare file name.
+pub fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
-    };
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = directory.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    }
+}
+
+/// The one way the CLI writes an output file: `write` fills a temporary file in the same folder
+/// (it gets the file and the temporary path, for its messages), which is then flushed to disk and
+/// renamed over `path`. A reader never sees a half-written file, and on any failure the temporary
+/// file is removed and `path` is left as it was.
+pub fn write_file_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File, &Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let file_name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let temporary = folder_of(path).join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = (|| -> anyhow::Result<()> {
         let mut file = std::fs::File::create(&temporary)
             .with_context(|| format!("cannot create {}", temporary.display()))?;
-        file.write_all(contents)
-            .with_context(|| format!("cannot write {}", temporary.display()))?;
+        write(&mut file, &temporary)?;
         file.sync_all().with_context(|| format!("cannot flush {}", temporary.display()))?;
-        std::fs::rename(&temporary, path).with_context(|| {
-            format!("cannot move {} to {}", temporary.display(), path.display())
-        })?;
-        Ok(())
+        std::fs::rename(&temporary, path)
+            .with_context(|| format!("cannot move {} to {}", temporary.display(), path.display()))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);

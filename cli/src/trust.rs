@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::output::write_atomically;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use osdgate_model::trust::blob::{PropertyCheck, property_name};
@@ -166,33 +167,6 @@ fn load_certificates(path: &Path) -> Result<Vec<TrustCertificate>> {
     let bytes = read_file(path)?;
     let read = read_certificates(&bytes, &path.display().to_string())?;
     Ok(read.certificates)
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then renamed
-/// over the target, so the target is never half-written.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| anyhow!("{} is not a file name", path.display()))?
-        .to_string_lossy()
-        .into_owned();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> Result<()> {
-        let mut file = std::fs::File::create(&temp)
-            .with_context(|| format!("cannot create {}", temp.display()))?;
-        file.write_all(bytes).with_context(|| format!("cannot write {}", temp.display()))?;
-        file.sync_all().with_context(|| format!("cannot flush {}", temp.display()))?;
-        std::fs::rename(&temp, path)
-            .with_context(|| format!("cannot move {} to {}", temp.display(), path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
 }
 
 fn cmd_reg(
