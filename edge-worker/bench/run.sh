@@ -18,9 +18,17 @@ WORKER="$(cd "$HERE/.." && pwd)"
 ROOT="$(cd "$WORKER/.." && pwd)"
 PORT="${BENCH_PORT:-8795}"
 NGINX_PORT="${BENCH_NGINX_PORT:-8796}"
+MF_PORT="${BENCH_MINIFLARE_PORT:-8797}"
 DURATION="${BENCH_DURATION:-10s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-16}"
 DOWNLOADS="${BENCH_DOWNLOADS:-6}"
+# A port someone else already listens on would send the load to their server and measure it: refuse.
+for port in "$PORT" "$NGINX_PORT" "$MF_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "bench: 127.0.0.1:$port is already in use; free it or choose other ports (BENCH_PORT, BENCH_NGINX_PORT, BENCH_MINIFLARE_PORT)" >&2
+    exit 1
+  fi
+done
 STATE="$(mktemp -d /tmp/osdgate-bench.XXXXXX)"
 BASE="http://127.0.0.1:$PORT"
 ADMIN="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -117,7 +125,6 @@ echo "ratios:  policy/bare $(ratio "$POLICY_MIBS" "$BARE_MIBS") (target >= 0.9) 
 # Miniflare directly: stop wrangler dev (it holds the persisted state), serve the same state.
 kill -- "-$WRANGLER_PID" 2>/dev/null || true
 wait "$WRANGLER_PID" 2>/dev/null || true
-MF_PORT="${BENCH_MINIFLARE_PORT:-8797}"
 MF="http://127.0.0.1:$MF_PORT"
 setsid node "$HERE/miniflare.mjs" "$MF_PORT" "$STATE/wrangler" "$STATE/env" >"$STATE/miniflare.log" 2>&1 &
 PIDS+=($!)
