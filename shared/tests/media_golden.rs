@@ -1,6 +1,8 @@
 //! Golden files of the media formats (issue 11). Regenerate with `OSDGATE_UPDATE_GOLDEN=1` after an
 //! intended change, and review the diff.
 
+mod golden;
+
 use std::path::PathBuf;
 
 use osdgate_model::media::launcher;
@@ -12,26 +14,7 @@ fn corpus() -> PathBuf {
 }
 
 fn golden(file: &str, actual: &[u8]) {
-    let path = corpus().join(file);
-    if std::env::var_os("OSDGATE_UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}; generate with OSDGATE_UPDATE_GOLDEN=1", path.display())
-    });
-    if expected != actual {
-        let at = expected
-            .iter()
-            .zip(actual)
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.len().min(actual.len()));
-        panic!(
-            "{file}: bytes differ from the golden file at byte {at} (golden {} bytes, actual {} bytes)",
-            expected.len(),
-            actual.len()
-        );
-    }
+    golden::assert_golden(&corpus().join(file), actual);
 }
 
 #[test]

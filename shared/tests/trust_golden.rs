@@ -6,6 +6,8 @@
 //! Regenerate the goldens after re-running the script with
 //! `OSDGATE_UPDATE_GOLDEN=1 cargo test -p osdgate-model --test trust_golden`.
 
+mod golden;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -66,26 +68,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn golden(file: &str, actual: &[u8]) {
-    let path = corpus().join(file);
-    if std::env::var_os("OSDGATE_UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}; generate with OSDGATE_UPDATE_GOLDEN=1", path.display())
-    });
-    if expected != actual {
-        let at = expected
-            .iter()
-            .zip(actual)
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.len().min(actual.len()));
-        panic!(
-            "{file}: bytes differ from the golden file at byte {at} (golden {} bytes, actual {} bytes)",
-            expected.len(),
-            actual.len()
-        );
-    }
+    golden::assert_golden(&corpus().join(file), actual);
 }
 
 #[test]
