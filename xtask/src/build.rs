@@ -1,5 +1,6 @@
 //! Building the two WebAssembly artifacts: the console (Leptos → wasm-bindgen `--target web` →
-//! `wasm-opt -Oz`, plus `public/`) into `dist/console`, which the worker serves as static assets; and
+//! `wasm-opt -Oz`, plus `public/`, with its on-demand TOML codec and media worker modules) into
+//! `dist/console`, which the worker serves as static assets; and
 //! the relay worker (`worker-build`) into `edge-worker/build`.
 
 use std::path::{Path, PathBuf};
@@ -43,13 +44,17 @@ pub fn build_id(root: &Path) -> String {
 }
 
 pub fn console(root: &Path, tools: &Tools) -> Result<()> {
-    step("console: cargo build (release, wasm32): the console and its TOML codec");
+    step(
+        "console: cargo build (release, wasm32): the console, its TOML codec and its media worker",
+    );
     process::run(Command::new("cargo").current_dir(root).args([
         "build",
         "--package",
         "osdgate-console",
         "--package",
         "osdgate-console-toml",
+        "--package",
+        "osdgate-console-worker",
         "--release",
         "--target",
         "wasm32-unknown-unknown",
@@ -65,6 +70,17 @@ pub fn console(root: &Path, tools: &Tools) -> Result<()> {
         &stage.join("toml"),
         "osdgate_console_toml",
     )?;
+    // The media worker (web-ui/worker) runs in a Web Worker started on demand: its module, and the
+    // worker's entry script that loads it.
+    let worker_stage = stage.join("worker");
+    bindgen_and_optimize(
+        tools,
+        &release.join("osdgate_console_worker.wasm"),
+        &worker_stage,
+        "osdgate_console_worker",
+    )?;
+    std::fs::copy(root.join("web-ui/worker/worker.js"), worker_stage.join("worker.js"))
+        .context("copying web-ui/worker/worker.js")?;
     step("console: assembling dist/console");
     let dist = console_dist(root);
     // Assemble beside the destination and swap it in, so the running worker never serves a
@@ -130,7 +146,8 @@ const FIRST_LOAD_BUDGET: u64 = 400_000;
 
 /// What a browser fetches to show the console the first time: the page, its script and module,
 /// the wasm and the stylesheet (public/index.html names them), and below, the JS snippets the
-/// module imports (`pkg/snippets/`). The TOML codec (`pkg/toml/`) is fetched only when used.
+/// module imports (`pkg/snippets/`). The TOML codec (`pkg/toml/`) and the media worker
+/// (`pkg/worker/`) are fetched only when used.
 const FIRST_LOAD_FILES: &[&str] = &[
     "index.html",
     "boot.js",

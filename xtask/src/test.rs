@@ -12,8 +12,14 @@ use crate::tools::{self, Tools};
 use crate::{build, secrets, wrangler};
 
 /// Crates that must build (and pass clippy) for wasm32: what the browser and the worker run.
-const WASM_CRATES: &[&str] =
-    &["osdgate-model", "osdgate-console", "osdgate-console-toml", "osdgate-relay"];
+const WASM_CRATES: &[&str] = &[
+    "osdgate-model",
+    "osdgate-console",
+    "osdgate-console-toml",
+    "osdgate-console-jobs",
+    "osdgate-console-worker",
+    "osdgate-relay",
+];
 
 struct Suite {
     name: &'static str,

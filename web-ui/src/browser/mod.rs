@@ -3,6 +3,7 @@
 //! typed error with the operation that failed; nothing here panics.
 
 pub mod idb;
+pub mod jobs;
 pub mod toml_codec;
 
 use wasm_bindgen::{JsCast, JsValue};
