@@ -341,12 +341,8 @@ fn cmd_inspect(
             println!("  SHA-1:      {}", r.sha1);
             println!("  SHA-256:    {}", r.sha256);
             for f in &r.findings {
-                let label = match f.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                    Severity::Info => "info",
-                };
-                println!("  {label} [{}]: {}", f.code, f.message);
+                println!("  {} {} ({}): {}", f.severity, f.rule, f.path, f.message);
+                println!("    fix: {}", f.fix);
             }
             println!(
                 "  => {}",

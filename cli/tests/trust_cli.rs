@@ -127,7 +127,7 @@ fn inspect_exit_codes() {
     assert_eq!(unusable.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&unusable.stdout).unwrap();
     assert_eq!(json["certificates"][0]["usable_as_root"], false);
-    assert_eq!(json["certificates"][0]["findings"][0]["code"], "not-ca");
+    assert_eq!(json["certificates"][0]["findings"][0]["rule"], "OSDG-ROOT-001");
 
     let untrusted = osdgate(&[
         "trust",

@@ -452,6 +452,8 @@ fn every_rule_in_the_catalog_has_a_case_and_docs() {
     covered.insert("OSDG-CONTENT-007");
     // Import, not the document: `tests/tasksequence.rs` covers it.
     covered.insert("OSDG-TS-008");
+    // Certificates, not documents: `tests/trust_inputs.rs` makes every root rule fire.
+    covered.extend(RULES.iter().map(|r| r.id).filter(|id| id.starts_with("OSDG-ROOT-")));
     let docs =
         std::fs::read_to_string(format!("{}/../docs/preflight.md", env!("CARGO_MANIFEST_DIR")))
             .unwrap_or_default();

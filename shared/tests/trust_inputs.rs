@@ -97,8 +97,8 @@ fn damaged_inputs_name_the_problem() {
 
 #[test]
 fn lint_flags_each_rule() {
-    let codes = |name: &str| -> Vec<&'static str> {
-        lint(&one(name), context()).findings.iter().map(|f| f.code).collect()
+    let codes = |name: &str| -> Vec<String> {
+        lint(&one(name), context()).findings.into_iter().map(|f| f.rule).collect()
     };
     let good = lint(&one("rsa2048-sha256.der"), context());
     assert!(good.usable_as_root && good.findings.is_empty(), "{:?}", good.findings);
@@ -107,34 +107,79 @@ fn lint_flags_each_rule() {
     let weak = lint(&one("rsa1024-sha1.der"), context());
     assert!(weak.usable_as_root);
     assert_eq!(
-        weak.findings.iter().map(|f| (f.code, f.severity)).collect::<Vec<_>>(),
-        vec![("sha1-signature", Severity::Warning), ("rsa-key-small", Severity::Warning)]
+        weak.findings.iter().map(|f| (f.rule.as_str(), f.severity)).collect::<Vec<_>>(),
+        vec![("OSDG-ROOT-009", Severity::Warning), ("OSDG-ROOT-012", Severity::Warning)]
     );
 
     let leaf = lint(&one("nonca.der"), context());
     assert!(!leaf.usable_as_root);
     assert_eq!(leaf.role, CertificateRole::Leaf);
-    assert_eq!(codes("nonca.der"), vec!["not-ca", "no-key-cert-sign"]);
+    assert_eq!(codes("nonca.der"), vec!["OSDG-ROOT-001", "OSDG-ROOT-002"]);
 
     let intermediate = lint(&one("chain-intermediate.der"), context());
     assert_eq!(intermediate.role, CertificateRole::Intermediate);
-    assert_eq!(codes("chain-intermediate.der"), vec!["not-self-signed"]);
+    assert_eq!(codes("chain-intermediate.der"), vec!["OSDG-ROOT-006"]);
 
-    assert_eq!(codes("expired.der"), vec!["expired"]);
+    assert_eq!(codes("expired.der"), vec!["OSDG-CERT-004"]);
     let early = LintContext { now_unix: 1_000_000_000, media_expiry_unix: None };
     assert!(
-        lint(&one("ec256-sha256.der"), early).findings.iter().any(|f| f.code == "not-yet-valid")
+        lint(&one("ec256-sha256.der"), early).findings.iter().any(|f| f.rule == "OSDG-ROOT-007")
     );
 
     let later = LintContext { now_unix: NOW, media_expiry_unix: Some(NOW + 40 * 365 * 86_400) };
     let report = lint(&one("ec384-sha384.der"), later);
     assert!(report.usable_as_root);
     assert_eq!(
-        report.findings.iter().map(|f| f.code).collect::<Vec<_>>(),
-        vec!["expires-before-media"]
+        report.findings.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(),
+        vec!["OSDG-CERT-003"]
     );
     assert_eq!(report.public_key, "ECC P-384");
     assert_eq!(report.signature_algorithm, "sha384ECDSA");
+}
+
+/// The roots only OpenSSL makes (`corpus/trust/lint/make-fixtures.sh`): every `OSDG-ROOT-*` rule in
+/// the catalog fires for some certificate of the corpus, with its own severity, a certificate field
+/// as its path and the rule's fix.
+#[test]
+fn every_root_rule_fires_for_some_corpus_certificate() {
+    let v1 = lint(&one("lint/rsa512-md5-v1.der"), context());
+    let rules = |report: &osdgate_model::trust::lint::CertificateReport| -> Vec<String> {
+        report.findings.iter().map(|f| f.rule.clone()).collect()
+    };
+    assert_eq!(rules(&v1), ["OSDG-ROOT-003", "OSDG-ROOT-008", "OSDG-ROOT-011"]);
+    assert!(!v1.usable_as_root, "a 512-bit RSA key is blocked by Windows");
+    let ed25519 = lint(&one("lint/ed25519-root.der"), context());
+    for expected in ["OSDG-ROOT-005", "OSDG-ROOT-010", "OSDG-ROOT-013", "OSDG-ROOT-014"] {
+        assert!(
+            rules(&ed25519).iter().any(|r| r == expected),
+            "{expected}: {:?}",
+            ed25519.findings
+        );
+    }
+    let early = LintContext { now_unix: 1_000_000_000, media_expiry_unix: None };
+    let mut seen: Vec<String> = rules(&v1).into_iter().chain(rules(&ed25519)).collect();
+    for (name, context) in [
+        ("nonca.der", context()),
+        ("chain-intermediate.der", context()),
+        ("rsa1024-sha1.der", context()),
+        ("ec256-sha256.der", early),
+    ] {
+        seen.extend(rules(&lint(&one(name), context)));
+    }
+    let mut damaged_der = bytes("ec256-sha256.der");
+    let last = damaged_der.len() - 5;
+    damaged_der[last] ^= 1;
+    seen.extend(rules(&lint(&TrustCertificate::from_der(&damaged_der).unwrap(), context())));
+    for rule in osdgate_model::preflight::RULES.iter().filter(|r| r.id.starts_with("OSDG-ROOT-")) {
+        assert!(seen.iter().any(|id| id == rule.id), "{} never fires in the corpus", rule.id);
+    }
+    for finding in v1.findings.iter().chain(&ed25519.findings) {
+        let rule = osdgate_model::preflight::rule(&finding.rule).unwrap();
+        assert_eq!((finding.severity, finding.fix.as_str()), (rule.severity, rule.fix));
+        assert!(
+            finding.path.starts_with("tbsCertificate") || finding.path.starts_with("signature")
+        );
+    }
 }
 
 #[test]
@@ -162,7 +207,7 @@ fn self_signatures_verify_for_every_algorithm() {
     let damaged = TrustCertificate::from_der(&der).unwrap();
     assert!(verify_signature(&damaged, &damaged).is_err());
     let report = lint(&damaged, context());
-    assert!(report.findings.iter().any(|f| f.code == "bad-self-signature"));
+    assert!(report.findings.iter().any(|f| f.rule == "OSDG-ROOT-004"));
     assert!(!report.usable_as_root);
 }
 

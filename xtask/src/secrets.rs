@@ -38,6 +38,9 @@ pub fn declared(root: &Path) -> Result<Vec<String>> {
 }
 
 /// 32 random bytes from the kernel, as 64 lowercase hex digits.
+///
+/// Not `osdgate_model::hex`: these are local development secrets, not a domain value, and the xtask
+/// must build before (and without) the model crate and its dependencies on a fresh clone.
 pub fn random_hex() -> Result<String> {
     let mut bytes = [0u8; 32];
     std::fs::File::open("/dev/urandom")

@@ -80,14 +80,9 @@ impl<'a> Context<'a> {
         message: impl Into<String>,
         fix: impl Into<String>,
     ) {
-        self.findings.push(Finding {
-            rule: rule.id.to_owned(),
-            severity: rule.severity,
-            path: path.into(),
-            message: message.into(),
-            fix: fix.into(),
-            seed: rule.seed.map(|s| s.to_reference()),
-        });
+        let mut finding = rule.finding(path, message);
+        finding.fix = fix.into();
+        self.findings.push(finding);
     }
 
     pub(super) fn into_findings(self) -> Vec<Finding> {

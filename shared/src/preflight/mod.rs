@@ -20,7 +20,7 @@ mod media;
 pub(crate) use media::is_strong_password;
 mod network;
 mod reference;
-mod rules;
+pub(crate) mod rules;
 mod site;
 mod task_sequence;
 mod upload;

@@ -3,7 +3,7 @@
 //! IDs never change meaning once published; retired rules keep their ID reserved.
 //! `docs/preflight.md` lists the same table (a test keeps them in step).
 
-use super::{SeedReference, Severity};
+use super::{Finding, SeedReference, Severity};
 
 /// A seed file and heading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,21 @@ pub struct Rule {
     pub fix: &'static str,
     /// Where it comes from (`None` for document consistency rules).
     pub seed: Option<SeedSection>,
+}
+
+impl Rule {
+    /// A finding of this rule at `path` (a JSON path in a document, or a field of the checked
+    /// object such as a certificate's `tbsCertificate.validity.notAfter`), with the rule's fix.
+    pub fn finding(&self, path: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding {
+            rule: self.id.to_owned(),
+            severity: self.severity,
+            path: path.into(),
+            message: message.into(),
+            fix: self.fix.to_owned(),
+            seed: self.seed.map(|s| s.to_reference()),
+        }
+    }
 }
 
 const SEED_000: &str = "000_b74f06583ad595a0.txt";
@@ -288,6 +303,48 @@ rules! {
     THUMBPRINT_FORMAT = "OSDG-CERT-005", Error, None,
         "A certificate thumbprint is the SHA-1 of the certificate, 40 hex digits",
         "Copy the thumbprint from the certificate's Details tab (40 hex digits, no spaces).";
+    ROOT_NOT_CA = "OSDG-ROOT-001", Error, Some(S002_TRUSTED_ROOT),
+        "A trusted root is a CA certificate (basicConstraints CA:TRUE)",
+        "Use the root CA certificate that issued the gateway's chain, not a server or intermediate certificate.";
+    ROOT_NO_CERT_SIGN = "OSDG-ROOT-002", Error, Some(S002_TRUSTED_ROOT),
+        "A trusted root's keyUsage allows signing certificates (keyCertSign)",
+        "Use the root CA certificate; this key may not sign certificates.";
+    ROOT_VERSION_1 = "OSDG-ROOT-003", Advice, Some(S002_TRUSTED_ROOT),
+        "A version 1 root without extensions works but cannot be constrained",
+        "Prefer a version 3 root CA certificate with basicConstraints.";
+    ROOT_BAD_SELF_SIGNATURE = "OSDG-ROOT-004", Error, Some(S002_TRUSTED_ROOT),
+        "A self-issued root's signature verifies with its own key",
+        "The file is damaged or forged: export the root again from the issuing CA.";
+    ROOT_SELF_SIGNATURE_NOT_CHECKED = "OSDG-ROOT-005", Warning, Some(S002_TRUSTED_ROOT),
+        "A root's self-signature uses an algorithm this product can verify",
+        "Compare the root's thumbprint with the CA's by another channel before trusting it.";
+    ROOT_NOT_SELF_SIGNED = "OSDG-ROOT-006", Error, Some(S002_TRUSTED_ROOT),
+        "A trusted root is self-signed, not an intermediate CA",
+        "Add the root CA that issued this intermediate instead.";
+    ROOT_NOT_YET_VALID = "OSDG-ROOT-007", Error, Some(S002_TRUSTED_ROOT),
+        "A trusted root is already valid",
+        "Check the clock and the certificate's notBefore; embed a root that is valid now.";
+    ROOT_BROKEN_HASH = "OSDG-ROOT-008", Warning, Some(S002_TRUSTED_ROOT),
+        "A root is not signed with MD2 or MD5",
+        "Replace the root with one signed with SHA-256 or stronger.";
+    ROOT_SHA1 = "OSDG-ROOT-009", Warning, Some(S002_TRUSTED_ROOT),
+        "A root is not signed with SHA-1",
+        "Replace the root with one signed with SHA-256 or stronger; certificates it issues with SHA-1 are rejected.";
+    ROOT_UNUSUAL_SIGNATURE = "OSDG-ROOT-010", Advice, Some(S002_TRUSTED_ROOT),
+        "A root's signature algorithm is one Windows commonly uses",
+        "Nothing to fix if Windows PE accepts the gateway's chain; otherwise use an RSA or ECDSA root with SHA-256.";
+    ROOT_RSA_TOO_SMALL = "OSDG-ROOT-011", Error, Some(S002_TRUSTED_ROOT),
+        "A root's RSA key has at least 1024 bits (Windows blocks smaller keys)",
+        "Use a root with an RSA key of 2048 bits or more.";
+    ROOT_RSA_SMALL = "OSDG-ROOT-012", Warning, Some(S002_TRUSTED_ROOT),
+        "A root's RSA key has at least 2048 bits",
+        "Use a root with an RSA key of 2048 bits or more.";
+    ROOT_UNKNOWN_KEY = "OSDG-ROOT-013", Warning, Some(S002_TRUSTED_ROOT),
+        "A root's public key is RSA or ECC, the kinds Windows accepts for roots",
+        "Use an RSA or ECC root CA certificate.";
+    ROOT_PROPERTY_OMITTED = "OSDG-ROOT-014", Advice, Some(S002_TRUSTED_ROOT),
+        "Every certificate-blob property of the `windows` profile can be computed",
+        "Nothing to fix: Windows computes the property on first use.";
     WIRED_NETWORK = "OSDG-NET-001", Advice, Some(S000_PREREQUISITES),
         "Windows PE has no wireless support: devices need a wired, constant internet connection",
         "Tell users to connect the device by cable before starting from the media.";

@@ -1,5 +1,7 @@
 //! Linting a certificate an admin wants to add as a trusted root (issue 4, item 2). Returns every
-//! finding at once.
+//! finding at once, as preflight [`Finding`]s of the `OSDG-ROOT-*` rules (and `OSDG-CERT-003`/`004`,
+//! the document rules about a root's lifetime), so the CLI and the console show certificate findings
+//! exactly like document findings. A finding's `path` names the certificate field (RFC 5280 names).
 //!
 //! A certificate is *unusable as a root* when any finding is an [`Severity::Error`]: not a CA, not
 //! self-signed (an intermediate or a leaf), expired or not yet valid, a self-signature that does not
@@ -9,29 +11,8 @@
 use super::blob::{BlobProfile, encode_blob, prop};
 use super::certificate::{KeyKind, SignatureHash, TrustCertificate};
 use super::chain::{VerifyError, verify_signature};
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// For information.
-    Info,
-    /// Works, but should be fixed.
-    Warning,
-    /// The certificate is unusable as a root.
-    Error,
-}
-
-/// One finding, with a stable code for scripts.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
-    /// Severity.
-    pub severity: Severity,
-    /// Stable identifier (`expired`, `not-ca`, `sha1-signature`, ...).
-    pub code: &'static str,
-    /// What is wrong and what to do.
-    pub message: String,
-}
+use crate::preflight::rules;
+pub use crate::preflight::{Finding, Severity};
 
 /// The time context of a lint, passed in (no clocks in this crate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,170 +69,21 @@ pub struct CertificateReport {
 /// Lints `cert` for use as a trusted root.
 pub fn lint(cert: &TrustCertificate, context: LintContext) -> CertificateReport {
     let mut findings = Vec::new();
-    let mut add =
-        |severity, code, message: String| findings.push(Finding { severity, code, message });
-
-    // CA-ness: basicConstraints, keyUsage.
-    let has_extensions = cert.certificate().tbs_certificate.extensions.is_some();
-    let is_ca = match cert.basic_constraints() {
-        Some((true, _)) => true,
-        Some((false, _)) => {
-            add(
-                Severity::Error,
-                "not-ca",
-                "basicConstraints says this is not a CA (CA:FALSE): it cannot issue the gateway's certificate; use the root CA that issued the gateway's chain".to_string(),
-            );
-            false
-        }
-        None if has_extensions => {
-            add(
-                Severity::Error,
-                "not-ca",
-                "no basicConstraints extension: this version 3 certificate is not marked as a CA; use the root CA certificate".to_string(),
-            );
-            false
-        }
-        None => {
-            add(
-                Severity::Info,
-                "v1-certificate",
-                "version 1 certificate without extensions: Windows accepts it as a root, but it cannot be constrained".to_string(),
-            );
-            true
-        }
-    };
-    if cert.key_usage_allows_cert_sign() == Some(false) {
-        add(
-            Severity::Error,
-            "no-key-cert-sign",
-            "keyUsage does not include keyCertSign: this key may not sign certificates".to_string(),
-        );
-    }
-
-    // Self-signed root or issued by someone else.
+    let is_ca = ca_findings(cert, &mut findings);
     let self_issued = cert.is_self_issued();
     let role = match (is_ca, self_issued) {
         (true, true) => CertificateRole::Root,
         (true, false) => CertificateRole::Intermediate,
         (false, _) => CertificateRole::Leaf,
     };
-    if self_issued {
-        match verify_signature(cert, cert) {
-            Ok(()) => {}
-            Err(VerifyError::Invalid) => add(
-                Severity::Error,
-                "bad-self-signature",
-                "the certificate names itself as issuer but its signature does not verify with its own key: it is damaged or forged".to_string(),
-            ),
-            Err(VerifyError::Unsupported(what)) => add(
-                Severity::Warning,
-                "self-signature-not-checked",
-                format!("the self-signature was not checked ({what})"),
-            ),
-        }
-    } else if is_ca {
-        add(
-            Severity::Error,
-            "not-self-signed",
-            format!(
-                "this is an intermediate CA issued by `{}`: a trusted root must be self-signed; add the root that issued it instead",
-                cert.issuer()
-            ),
-        );
-    }
-
-    // Validity.
-    let (not_before, not_after) = (cert.not_before_unix(), cert.not_after_unix());
-    if context.now_unix < not_before {
-        add(
-            Severity::Error,
-            "not-yet-valid",
-            format!("not valid before {}", cert.not_before_text()),
-        );
-    }
-    if context.now_unix > not_after {
-        add(Severity::Error, "expired", format!("expired on {}", cert.not_after_text()));
-    } else if let Some(media_expiry) = context.media_expiry_unix
-        && media_expiry > not_after
-    {
-        add(
-            Severity::Warning,
-            "expires-before-media",
-            format!(
-                "expires on {}, before the boot media does: media made with it stop reaching the gateway then; renew the root or shorten the media's lifetime",
-                cert.not_after_text()
-            ),
-        );
-    }
-
-    // Signature algorithm.
-    let algorithm = cert.signature_algorithm();
-    match algorithm.hash() {
-        Some(SignatureHash::Md2) | Some(SignatureHash::Md5) => add(
-            Severity::Warning,
-            "md5-signature",
-            format!(
-                "signed with {} (broken); Windows ignores a root's own signature, but replace this root",
-                algorithm.display_name()
-            ),
-        ),
-        Some(SignatureHash::Sha1) => add(
-            Severity::Warning,
-            "sha1-signature",
-            format!(
-                "signed with {} (deprecated); Windows ignores a root's own signature, but certificates it issues with SHA-1 are rejected",
-                algorithm.display_name()
-            ),
-        ),
-        Some(_) => {}
-        None => add(
-            Severity::Info,
-            "unusual-signature-algorithm",
-            format!("signature algorithm {}", algorithm.display_name()),
-        ),
-    }
-
-    // Key.
-    let key = cert.key_kind();
-    match key {
-        KeyKind::Rsa { bits } if bits < 1024 => add(
-            Severity::Error,
-            "rsa-key-too-small",
-            format!("RSA key of {bits} bits: Windows blocks RSA keys under 1024 bits"),
-        ),
-        KeyKind::Rsa { bits } if bits < 2048 => add(
-            Severity::Warning,
-            "rsa-key-small",
-            format!(
-                "RSA key of {bits} bits: under 2048 bits is deprecated; use a 2048-bit or larger root"
-            ),
-        ),
-        KeyKind::Other(ref oid) => add(
-            Severity::Warning,
-            "unknown-key-type",
-            format!("public key algorithm {oid} is not one Windows commonly accepts for roots"),
-        ),
-        _ => {}
-    }
-
-    // Blob properties we cannot compute (left out of the `windows` profile).
-    let omitted = encode_blob(cert, BlobProfile::Windows).omitted;
-    for id in omitted {
-        let why = if id == prop::SIGNATURE_HASH {
-            "the signature algorithm has no hash this crate computes"
-        } else {
-            "the key size is unknown"
-        };
-        add(
-            Severity::Info,
-            "property-omitted",
-            format!(
-                "blob property {id} is left out of the `windows` profile: {why}; Windows computes it on first use"
-            ),
-        );
-    }
+    issuer_findings(cert, is_ca, self_issued, &mut findings);
+    validity_findings(cert, context, &mut findings);
+    signature_algorithm_findings(cert, &mut findings);
+    key_findings(cert, &mut findings);
+    omitted_property_findings(cert, &mut findings);
 
     let usable_as_root = !findings.iter().any(|f| f.severity == Severity::Error);
+    let algorithm = cert.signature_algorithm();
     CertificateReport {
         subject: cert.subject(),
         issuer: cert.issuer(),
@@ -262,10 +94,179 @@ pub fn lint(cert: &TrustCertificate, context: LintContext) -> CertificateReport 
         not_before: cert.not_before_text(),
         not_after: cert.not_after_text(),
         signature_algorithm: algorithm.display_name(),
-        public_key: key.display(),
+        public_key: cert.key_kind().display(),
         role,
         usable_as_root,
         findings,
+    }
+}
+
+/// RFC 5280 field names used as finding paths.
+mod field {
+    pub const BASIC_CONSTRAINTS: &str = "tbsCertificate.extensions.basicConstraints";
+    pub const KEY_USAGE: &str = "tbsCertificate.extensions.keyUsage";
+    pub const VERSION: &str = "tbsCertificate.version";
+    pub const ISSUER: &str = "tbsCertificate.issuer";
+    pub const SIGNATURE: &str = "signatureValue";
+    pub const SIGNATURE_ALGORITHM: &str = "signatureAlgorithm";
+    pub const NOT_BEFORE: &str = "tbsCertificate.validity.notBefore";
+    pub const NOT_AFTER: &str = "tbsCertificate.validity.notAfter";
+    pub const PUBLIC_KEY: &str = "tbsCertificate.subjectPublicKeyInfo";
+}
+
+/// CA-ness from basicConstraints and keyUsage; returns whether the certificate is a CA.
+fn ca_findings(cert: &TrustCertificate, findings: &mut Vec<Finding>) -> bool {
+    let has_extensions = cert.certificate().tbs_certificate.extensions.is_some();
+    let is_ca = match cert.basic_constraints() {
+        Some((true, _)) => true,
+        Some((false, _)) => {
+            findings.push(rules::ROOT_NOT_CA.finding(
+                field::BASIC_CONSTRAINTS,
+                "basicConstraints says this is not a CA (CA:FALSE): it cannot issue the gateway's certificate",
+            ));
+            false
+        }
+        None if has_extensions => {
+            findings.push(rules::ROOT_NOT_CA.finding(
+                field::BASIC_CONSTRAINTS,
+                "no basicConstraints extension: this version 3 certificate is not marked as a CA",
+            ));
+            false
+        }
+        None => {
+            findings.push(rules::ROOT_VERSION_1.finding(
+                field::VERSION,
+                "version 1 certificate without extensions: Windows accepts it as a root, but it cannot be constrained",
+            ));
+            true
+        }
+    };
+    if cert.key_usage_allows_cert_sign() == Some(false) {
+        findings.push(rules::ROOT_NO_CERT_SIGN.finding(
+            field::KEY_USAGE,
+            "keyUsage does not include keyCertSign: this key may not sign certificates",
+        ));
+    }
+    is_ca
+}
+
+/// A root is self-signed, and its self-signature verifies.
+fn issuer_findings(
+    cert: &TrustCertificate,
+    is_ca: bool,
+    self_issued: bool,
+    findings: &mut Vec<Finding>,
+) {
+    if self_issued {
+        match verify_signature(cert, cert) {
+            Ok(()) => {}
+            Err(VerifyError::Invalid) => findings.push(rules::ROOT_BAD_SELF_SIGNATURE.finding(
+                field::SIGNATURE,
+                "the certificate names itself as issuer but its signature does not verify with its own key: it is damaged or forged",
+            )),
+            Err(VerifyError::Unsupported(what)) => {
+                findings.push(rules::ROOT_SELF_SIGNATURE_NOT_CHECKED.finding(
+                    field::SIGNATURE_ALGORITHM,
+                    format!("the self-signature was not checked ({what})"),
+                ))
+            }
+        }
+    } else if is_ca {
+        findings.push(rules::ROOT_NOT_SELF_SIGNED.finding(
+            field::ISSUER,
+            format!(
+                "this is an intermediate CA issued by `{}`: a trusted root must be self-signed",
+                cert.issuer()
+            ),
+        ));
+    }
+}
+
+/// Valid now, and for as long as the media are.
+fn validity_findings(cert: &TrustCertificate, context: LintContext, findings: &mut Vec<Finding>) {
+    let (not_before, not_after) = (cert.not_before_unix(), cert.not_after_unix());
+    if context.now_unix < not_before {
+        findings.push(
+            rules::ROOT_NOT_YET_VALID
+                .finding(field::NOT_BEFORE, format!("not valid before {}", cert.not_before_text())),
+        );
+    }
+    if context.now_unix > not_after {
+        findings.push(
+            rules::ROOT_EXPIRED
+                .finding(field::NOT_AFTER, format!("expired on {}", cert.not_after_text())),
+        );
+    } else if let Some(media_expiry) = context.media_expiry_unix
+        && media_expiry > not_after
+    {
+        findings.push(rules::ROOT_EXPIRES_BEFORE_MEDIA.finding(
+            field::NOT_AFTER,
+            format!(
+                "expires on {}, before the boot media does: media made with it stop reaching the gateway then",
+                cert.not_after_text()
+            ),
+        ));
+    }
+}
+
+/// Broken and deprecated signature hashes.
+fn signature_algorithm_findings(cert: &TrustCertificate, findings: &mut Vec<Finding>) {
+    let algorithm = cert.signature_algorithm();
+    let name = algorithm.display_name();
+    match algorithm.hash() {
+        Some(SignatureHash::Md2) | Some(SignatureHash::Md5) => {
+            findings.push(rules::ROOT_BROKEN_HASH.finding(
+                field::SIGNATURE_ALGORITHM,
+                format!("signed with {name} (broken); Windows ignores a root's own signature, but replace this root"),
+            ))
+        }
+        Some(SignatureHash::Sha1) => findings.push(rules::ROOT_SHA1.finding(
+            field::SIGNATURE_ALGORITHM,
+            format!("signed with {name} (deprecated); Windows ignores a root's own signature, but certificates it issues with SHA-1 are rejected"),
+        )),
+        Some(_) => {}
+        None => findings.push(
+            rules::ROOT_UNUSUAL_SIGNATURE
+                .finding(field::SIGNATURE_ALGORITHM, format!("signature algorithm {name}")),
+        ),
+    }
+}
+
+/// Key kinds and RSA sizes Windows accepts.
+fn key_findings(cert: &TrustCertificate, findings: &mut Vec<Finding>) {
+    match cert.key_kind() {
+        KeyKind::Rsa { bits } if bits < 1024 => findings.push(rules::ROOT_RSA_TOO_SMALL.finding(
+            field::PUBLIC_KEY,
+            format!("RSA key of {bits} bits: Windows blocks RSA keys under 1024 bits"),
+        )),
+        KeyKind::Rsa { bits } if bits < 2048 => findings.push(rules::ROOT_RSA_SMALL.finding(
+            field::PUBLIC_KEY,
+            format!("RSA key of {bits} bits: under 2048 bits is deprecated"),
+        )),
+        KeyKind::EdDsa { .. } => findings.push(rules::ROOT_UNKNOWN_KEY.finding(
+            field::PUBLIC_KEY,
+            "EdDSA public key: Windows' certificate chain engine does not commonly accept EdDSA roots",
+        )),
+        KeyKind::Other(ref oid) => findings.push(rules::ROOT_UNKNOWN_KEY.finding(
+            field::PUBLIC_KEY,
+            format!("public key algorithm {oid} is not one Windows commonly accepts for roots"),
+        )),
+        _ => {}
+    }
+}
+
+/// Blob properties we cannot compute (left out of the `windows` profile).
+fn omitted_property_findings(cert: &TrustCertificate, findings: &mut Vec<Finding>) {
+    for id in encode_blob(cert, BlobProfile::Windows).omitted {
+        let why = if id == prop::SIGNATURE_HASH {
+            "the signature algorithm has no hash this crate computes"
+        } else {
+            "the key size is unknown"
+        };
+        findings.push(rules::ROOT_PROPERTY_OMITTED.finding(
+            field::SIGNATURE_ALGORITHM,
+            format!("blob property {id} is left out of the `windows` profile: {why}"),
+        ));
     }
 }
 
