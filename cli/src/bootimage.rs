@@ -5,15 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use clap::{Args, Subcommand};
 use osdgate_model::media::layout::{LAUNCHER_FILE, PREPARE_CMD, PREPARE_PS1};
 use osdgate_model::media::prepare::{self, PrepareParams};
-use osdgate_model::trust::reg;
-use osdgate_model::trust::scripts::PatchFile;
 
 use crate::output::write_atomically;
-use crate::trust::check_found_blobs;
+use crate::trust::patch_file;
 
 /// Windows PE boot images for osdgate media.
 #[derive(Debug, Args)]
@@ -91,22 +89,6 @@ pub fn run(args: BootimageArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn patch_file(path: &Path) -> Result<PatchFile> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let doc = reg::read_reg(&bytes).with_context(|| format!("{}", path.display()))?;
-    let found = doc.certificate_blobs();
-    if found.is_empty() {
-        bail!("{}: holds no certificate; write one with `osdgate trust reg`", path.display());
-    }
-    check_found_blobs(path, &found)?;
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| anyhow!("{} is not a file", path.display()))?
-        .to_string_lossy()
-        .into_owned();
-    Ok(PatchFile { file_name, keys: found.iter().map(|b| b.key_path.clone()).collect() })
 }
 
 fn cmd_script(

@@ -13,7 +13,9 @@ use osdgate_model::trust::blob::{PropertyCheck, property_name};
 use osdgate_model::trust::chain::check_gateway;
 use osdgate_model::trust::lint::{LintContext, Severity, lint, parse_date_unix};
 use osdgate_model::trust::reg::{self, FoundBlob, RegCertificateEntry};
-use osdgate_model::trust::scripts::{self, ApplyScriptParams, PatchFile};
+use osdgate_model::trust::scripts::{
+    self, APPLY_TRUST_CMD, APPLY_TRUST_PS1, ApplyScriptParams, PatchFile,
+};
 use osdgate_model::trust::{BlobProfile, Hive, Store, TrustCertificate, read_certificates};
 
 /// Trusted roots for boot media: build, inspect and apply WinPE registry patches.
@@ -467,6 +469,24 @@ fn cmd_decode(path: &Path, format: Format) -> Result<ExitCode> {
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
+/// A `.reg` patch for the boot image's offline hive, for the DISM scripts of `osdgate trust script`
+/// and `osdgate bootimage script`: its file name and the certificate keys it writes.
+pub(crate) fn patch_file(path: &Path) -> Result<PatchFile> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let doc = reg::read_reg(&bytes).with_context(|| format!("{}", path.display()))?;
+    let found = doc.certificate_blobs();
+    if found.is_empty() {
+        bail!("{}: holds no certificate; write one with `osdgate trust reg`", path.display());
+    }
+    check_found_blobs(path, &found)?;
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| anyhow!("{} is not a file", path.display()))?
+        .to_string_lossy()
+        .into_owned();
+    Ok(PatchFile { file_name, keys: found.iter().map(|b| b.key_path.clone()).collect() })
+}
+
 fn cmd_script(
     wim: String,
     index: u32,
@@ -474,38 +494,18 @@ fn cmd_script(
     output_dir: &Path,
     regs: &[PathBuf],
 ) -> Result<ExitCode> {
-    let mut patches = Vec::new();
-    for path in regs {
-        let bytes = read_file(path)?;
-        let doc = reg::read_reg(&bytes).with_context(|| format!("{}", path.display()))?;
-        let found = doc.certificate_blobs();
-        check_found_blobs(path, &found)?;
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| anyhow!("{} is not a file", path.display()))?
-            .to_string_lossy()
-            .into_owned();
-        patches.push(PatchFile {
-            file_name,
-            keys: found.iter().map(|b| b.key_path.clone()).collect(),
-        });
-    }
+    let patches = regs.iter().map(|p| patch_file(p)).collect::<Result<Vec<_>>>()?;
     let params = ApplyScriptParams { wim_path: wim, index, mount_dir, patches, launcher: None };
     let generated = scripts::generate(&params)
         .map_err(|problems| anyhow!("invalid parameters:\n  {}", problems.join("\n  ")))?;
     std::fs::create_dir_all(output_dir)
         .with_context(|| format!("cannot create {}", output_dir.display()))?;
-    // PowerShell 5.1 reads a BOM-less script as the ANSI code page; the BOM makes it UTF-8.
-    let mut ps = vec![0xEF, 0xBB, 0xBF];
-    ps.extend_from_slice(generated.powershell.replace('\n', "\r\n").as_bytes());
-    let ps_path = output_dir.join("apply-trust.ps1");
-    let cmd_path = output_dir.join("apply-trust.cmd");
-    write_atomically(&ps_path, &ps)?;
-    write_atomically(&cmd_path, generated.cmd.as_bytes())?;
+    for (name, bytes) in generated.files() {
+        write_atomically(&output_dir.join(name), &bytes)?;
+    }
     eprintln!(
-        "wrote {} and {}; copy them and the .reg file(s) into one folder on the Windows machine and run one of them elevated",
-        ps_path.display(),
-        cmd_path.display()
+        "wrote {APPLY_TRUST_PS1} and {APPLY_TRUST_CMD} to {}; copy them and the .reg file(s) into one folder on the Windows machine and run one of them elevated",
+        output_dir.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,7 @@
 
 use super::launcher::{self, LAUNCHER_VERSION};
 use super::layout::{LAUNCHER_FILE, PREPARE_CMD, PREPARE_PS1};
-use crate::trust::scripts::{self, ApplyScriptParams, LauncherStep, PatchFile};
+use crate::trust::scripts::{self, ApplyScriptParams, LauncherStep, PatchFile, powershell_bytes};
 
 /// What the preparation scripts are generated for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,13 +30,6 @@ pub struct PrepareFiles {
     /// `(file name, bytes)`: the PowerShell script (UTF-8 with BOM, CRLF), the `.cmd` script (CRLF)
     /// and the launcher block they install.
     pub files: Vec<(String, Vec<u8>)>,
-}
-
-/// PowerShell 5.1 reads a BOM-less script in the ANSI code page; the BOM makes it UTF-8.
-pub fn powershell_bytes(text: &str) -> Vec<u8> {
-    let mut bytes = vec![0xEF, 0xBB, 0xBF];
-    bytes.extend_from_slice(text.replace("\r\n", "\n").replace('\n', "\r\n").as_bytes());
-    bytes
 }
 
 /// The scripts and the launcher block, or every parameter problem.

@@ -58,6 +58,30 @@ pub struct ApplyScripts {
     pub cmd: String,
 }
 
+/// File name of the PowerShell script `osdgate trust script` writes.
+pub const APPLY_TRUST_PS1: &str = "apply-trust.ps1";
+/// File name of the `.cmd` script `osdgate trust script` writes.
+pub const APPLY_TRUST_CMD: &str = "apply-trust.cmd";
+
+impl ApplyScripts {
+    /// The two scripts as the files the CLI writes and the console downloads, byte for byte:
+    /// `(file name, bytes)`.
+    pub fn files(&self) -> Vec<(String, Vec<u8>)> {
+        vec![
+            (APPLY_TRUST_PS1.to_string(), powershell_bytes(&self.powershell)),
+            (APPLY_TRUST_CMD.to_string(), self.cmd.clone().into_bytes()),
+        ]
+    }
+}
+
+/// A PowerShell script as a file: UTF-8 with a BOM (PowerShell 5.1 reads a BOM-less script in the
+/// ANSI code page; the BOM makes it UTF-8) and CRLF line ends.
+pub fn powershell_bytes(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend_from_slice(text.replace("\r\n", "\n").replace('\n', "\r\n").as_bytes());
+    bytes
+}
+
 const HIVE_PREFIX: &str = "HKEY_LOCAL_MACHINE\\winpe-offline\\";
 
 /// Characters that cannot be carried safely through both `cmd.exe` and PowerShell quoting.
