@@ -162,6 +162,8 @@ pub struct ResolvedStep {
     pub environment: Environment,
     /// A fresh attempt number, 1 for the first.
     pub attempt: u32,
+    /// The step's `timeout` attribute in minutes: each program the step runs is stopped after it.
+    pub timeout_minutes: Option<u32>,
 }
 
 impl ResolvedStep {
@@ -908,6 +910,7 @@ impl Run<'_> {
             settings,
             environment: self.state.environment,
             attempt,
+            timeout_minutes: step.timeout.filter(|minutes| *minutes > 0),
         }
     }
 }

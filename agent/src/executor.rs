@@ -38,8 +38,17 @@ pub const DOMAIN_JOIN_ERROR: u32 = 0x8007_0032;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
-    /// A program with its arguments, and the command line as Windows receives it.
-    Command { program: String, arguments: Vec<String>, command_line: String },
+    /// A program with its arguments, and the command line as Windows receives it (the real
+    /// machine passes exactly this text to `CreateProcess`).
+    Command {
+        program: String,
+        arguments: Vec<String>,
+        command_line: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        working_directory: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_seconds: Option<u64>,
+    },
     /// A file written. `text` is the content (secrets replaced by `********` and `redacted` set);
     /// `sha256` and `size` are those of the real content.
     File { path: String, size: u64, sha256: String, text: String, redacted: bool },
@@ -58,15 +67,127 @@ pub struct RecordedAction {
     pub action: Action,
 }
 
+/// `ERROR_TIMEOUT` as an HRESULT: a program ran longer than its step's timeout and was stopped.
+pub const TIMEOUT_ERROR: u32 = 0x8007_05B4;
+
+/// A program a step runs: what the dry run records and the real machine starts. One value, so the
+/// command line recorded is the command line run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub program: String,
+    pub arguments: Vec<String>,
+    /// The folder the program starts in (Run Command Line's "Start in"); `None`: the agent's own.
+    pub working_directory: Option<String>,
+    /// Stopped after this long (the step's `timeout`); `None`: no limit.
+    pub timeout_seconds: Option<u64>,
+}
+
+impl Invocation {
+    pub fn new(program: &str, arguments: &[&str]) -> Self {
+        Invocation {
+            program: program.to_owned(),
+            arguments: arguments.iter().map(|a| (*a).to_owned()).collect(),
+            working_directory: None,
+            timeout_seconds: None,
+        }
+    }
+
+    /// The arguments as the tail of the Windows command line (what follows the program).
+    ///
+    /// Each argument is quoted the way `CommandLineToArgvW` reads it back, except the command of
+    /// `cmd.exe /s /c`: cmd does not read backslash escapes, it strips the first and the last quote
+    /// of everything after `/c` and runs the rest verbatim, so that text is written as
+    /// `"command"` with the command untouched.
+    pub fn arguments_text(&self) -> String {
+        let cmd = is_cmd(&self.program);
+        let mut parts = Vec::with_capacity(self.arguments.len());
+        let mut strips_quotes = false;
+        for (index, argument) in self.arguments.iter().enumerate() {
+            if cmd && argument.eq_ignore_ascii_case("/s") {
+                strips_quotes = true;
+            }
+            if cmd
+                && strips_quotes
+                && (argument.eq_ignore_ascii_case("/c") || argument.eq_ignore_ascii_case("/k"))
+            {
+                parts.push(argument.clone());
+                parts.push(format!("\"{}\"", self.arguments[index + 1..].join(" ")));
+                return parts.join(" ");
+            }
+            parts.push(quote(argument));
+        }
+        parts.join(" ")
+    }
+
+    /// The whole command line as Windows receives it.
+    pub fn command_line(&self) -> String {
+        let tail = self.arguments_text();
+        if tail.is_empty() {
+            quote(&self.program)
+        } else {
+            format!("{} {tail}", quote(&self.program))
+        }
+    }
+
+    /// The record of this invocation.
+    pub fn action(&self) -> Action {
+        Action::Command {
+            program: self.program.clone(),
+            arguments: self.arguments.clone(),
+            command_line: self.command_line(),
+            working_directory: self.working_directory.clone(),
+            timeout_seconds: self.timeout_seconds,
+        }
+    }
+}
+
+fn is_cmd(program: &str) -> bool {
+    let name = program.rsplit(['\\', '/']).next().unwrap_or(program);
+    name.eq_ignore_ascii_case("cmd.exe") || name.eq_ignore_ascii_case("cmd")
+}
+
+/// The program that restarts the machine from `environment`: Windows PE restarts with `wpeutil`,
+/// the full OS with `shutdown`. The dry run records it, the real machine runs it.
+pub fn restart_invocation(environment: Environment) -> Invocation {
+    match environment {
+        Environment::WindowsPe => Invocation::new("wpeutil.exe", &["reboot"]),
+        Environment::FullOs => Invocation::new("shutdown.exe", &["/r", "/t", "0"]),
+    }
+}
+
+/// How a program ended.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Exit {
+    pub code: u32,
+    /// The end of what it wrote to stdout and stderr (empty in a dry run).
+    pub output: String,
+}
+
+/// The record of `contents` written to `path` (`log_text` is the content fit for a log).
+pub fn file_action(path: &str, contents: &[u8], log_text: &str) -> Action {
+    Action::File {
+        path: path.to_owned(),
+        size: contents.len() as u64,
+        sha256: sha256_hex(contents),
+        text: log_text.to_owned(),
+        redacted: log_text.as_bytes() != contents,
+    }
+}
+
+/// The record of `content` made available in the folder `path`.
+pub fn content_action(content: &ContentReference, path: &str) -> Action {
+    Action::Content {
+        content_id: content.content_id.clone(),
+        path: path.to_owned(),
+        files: content.files.len(),
+        bytes: content.files.iter().map(|f| f.size).sum(),
+    }
+}
+
 /// The machine the executors act on.
 pub trait Machine {
-    /// Runs `program` with `arguments`; returns its exit code.
-    fn run(
-        &mut self,
-        step: &ResolvedStep,
-        program: &str,
-        arguments: &[String],
-    ) -> Result<u32, StepError>;
+    /// Runs a program; returns how it ended.
+    fn run(&mut self, step: &ResolvedStep, invocation: &Invocation) -> Result<Exit, StepError>;
     /// Writes `contents` to `path` (atomically). `log_text` is the content fit for a log.
     fn write_file(
         &mut self,
@@ -75,25 +196,31 @@ pub trait Machine {
         contents: &[u8],
         log_text: &str,
     ) -> Result<(), StepError>;
-    /// Makes content available; returns the local folder it is in.
+    /// Makes content available, its files verified against their SHA-256; returns the local folder
+    /// it is in.
     fn fetch_content(
         &mut self,
         step: &ResolvedStep,
         content: &ContentReference,
     ) -> Result<String, StepError>;
-    /// Restarts the machine (after the state is saved).
+    /// Restarts the machine (after the state is saved) with [`restart_invocation`].
     fn restart(&mut self, step: &ResolvedStep, into: Environment) -> Result<(), StepError>;
+    /// A machine that only records (the dry run) goes on after a restart instead of stopping.
+    fn passes_restarts(&self) -> bool {
+        false
+    }
 }
 
 /// A command line as Windows' `CommandLineToArgvW` reads it back: arguments with spaces or quotes
-/// are quoted, inner quotes escaped.
+/// are quoted, inner quotes escaped (see [`Invocation::arguments_text`] for `cmd.exe /s /c`).
 pub fn command_line(program: &str, arguments: &[String]) -> String {
-    let mut line = quote(program);
-    for argument in arguments {
-        line.push(' ');
-        line.push_str(&quote(argument));
+    Invocation {
+        program: program.to_owned(),
+        arguments: arguments.to_vec(),
+        working_directory: None,
+        timeout_seconds: None,
     }
-    line
+    .command_line()
 }
 
 fn quote(argument: &str) -> String {
@@ -140,22 +267,9 @@ impl DryRun {
 }
 
 impl Machine for DryRun {
-    fn run(
-        &mut self,
-        step: &ResolvedStep,
-        program: &str,
-        arguments: &[String],
-    ) -> Result<u32, StepError> {
-        let line = command_line(program, arguments);
-        self.record(
-            step,
-            Action::Command {
-                program: program.to_owned(),
-                arguments: arguments.to_vec(),
-                command_line: line,
-            },
-        );
-        Ok(0)
+    fn run(&mut self, step: &ResolvedStep, invocation: &Invocation) -> Result<Exit, StepError> {
+        self.record(step, invocation.action());
+        Ok(Exit::default())
     }
 
     fn write_file(
@@ -165,17 +279,7 @@ impl Machine for DryRun {
         contents: &[u8],
         log_text: &str,
     ) -> Result<(), StepError> {
-        let redacted = log_text.as_bytes() != contents;
-        self.record(
-            step,
-            Action::File {
-                path: path.to_owned(),
-                size: contents.len() as u64,
-                sha256: sha256_hex(contents),
-                text: log_text.to_owned(),
-                redacted,
-            },
-        );
+        self.record(step, file_action(path, contents, log_text));
         Ok(())
     }
 
@@ -185,25 +289,18 @@ impl Machine for DryRun {
         content: &ContentReference,
     ) -> Result<String, StepError> {
         let path = format!("{CONTENT_CACHE}\\{}", content.content_id);
-        self.record(
-            step,
-            Action::Content {
-                content_id: content.content_id.clone(),
-                path: path.clone(),
-                files: content.files.len(),
-                bytes: content.files.iter().map(|f| f.size).sum(),
-            },
-        );
+        self.record(step, content_action(content, &path));
         Ok(path)
     }
 
     fn restart(&mut self, step: &ResolvedStep, into: Environment) -> Result<(), StepError> {
-        let line = match step.environment {
-            Environment::WindowsPe => "wpeutil.exe reboot".to_owned(),
-            Environment::FullOs => "shutdown.exe /r /t 0".to_owned(),
-        };
+        let line = restart_invocation(step.environment).command_line();
         self.record(step, Action::Restart { into, command_line: line });
         Ok(())
+    }
+
+    fn passes_restarts(&self) -> bool {
+        true
     }
 }
 
@@ -252,9 +349,12 @@ impl<M: Machine> StepExecutor<M> {
         step: &ResolvedStep,
         program: &str,
         arguments: &[&str],
-    ) -> Result<u32, StepError> {
-        let arguments: Vec<String> = arguments.iter().map(|a| (*a).to_owned()).collect();
-        self.machine.run(step, program, &arguments)
+    ) -> Result<Exit, StepError> {
+        let invocation = Invocation {
+            timeout_seconds: timeout_seconds(step),
+            ..Invocation::new(program, arguments)
+        };
+        self.machine.run(step, &invocation)
     }
 
     fn partition_disk(&mut self, step: &ResolvedStep) -> Result<Completion, StepError> {
@@ -263,7 +363,10 @@ impl<M: Machine> StepExecutor<M> {
         let script = diskpart_script(&layout);
         let path = format!("{WORK_FOLDER}\\diskpart-{}.txt", step.ordinal);
         self.machine.write_file(step, &path, script.as_bytes(), &script)?;
-        let exit_code = self.run(step, "diskpart.exe", &["/s", &path])?;
+        let exit = self.run(step, "diskpart.exe", &["/s", &path])?;
+        if exit.code != 0 {
+            return Ok(failed("diskpart could not partition the disk", exit));
+        }
         let letters = layout.letters();
         let mut set_variables = Vec::new();
         for (partition, letter) in layout.partitions.iter().zip(&letters) {
@@ -281,7 +384,7 @@ impl<M: Machine> StepExecutor<M> {
         let style = if layout.style == PartitionStyle::Gpt { "GPT" } else { "MBR" };
         set_variables.push(("OSDGATEPartitionStyle".to_owned(), style.to_owned(), false));
         Ok(Completion {
-            exit_code,
+            exit_code: exit.code,
             message: format!(
                 "disk {} partitioned ({style}, {} partitions)",
                 layout.disk_index,
@@ -325,7 +428,7 @@ impl<M: Machine> StepExecutor<M> {
                 ),
             })?;
         let image_path = format!("{folder}\\{}", image.path.replace('/', "\\"));
-        let exit_code = self.run(
+        let exit = self.run(
             step,
             "dism.exe",
             &[
@@ -335,12 +438,8 @@ impl<M: Machine> StepExecutor<M> {
                 &format!("/ApplyDir:{destination}\\"),
             ],
         )?;
-        if exit_code != 0 {
-            return Ok(Completion {
-                exit_code,
-                message: "DISM could not apply the image".to_owned(),
-                ..Completion::default()
-            });
+        if exit.code != 0 {
+            return Ok(failed("DISM could not apply the image", exit));
         }
         let firmware = if variables
             .get("OSDGATEPartitionStyle")
@@ -351,14 +450,17 @@ impl<M: Machine> StepExecutor<M> {
             "UEFI"
         };
         let windows = format!("{destination}\\Windows");
-        let exit_code = match variables.get("OSDGATESystemDrive") {
+        let exit = match variables.get("OSDGATESystemDrive") {
             Some(system) => {
                 self.run(step, "bcdboot.exe", &[&windows, "/s", system, "/f", firmware])?
             }
             None => self.run(step, "bcdboot.exe", &[&windows, "/f", firmware])?,
         };
+        if exit.code != 0 {
+            return Ok(failed("bcdboot could not make the disk bootable", exit));
+        }
         Ok(Completion {
-            exit_code,
+            exit_code: exit.code,
             message: format!("image {package} index {index} applied to {destination}"),
             restart_into: None,
             set_variables: vec![("OSDTargetSystemDrive".to_owned(), destination, false)],
@@ -386,9 +488,18 @@ impl<M: Machine> StepExecutor<M> {
         {
             arguments.push("/ForceUnsigned".to_owned());
         }
-        let exit_code = self.machine.run(step, "dism.exe", &arguments)?;
+        let invocation = Invocation {
+            program: "dism.exe".to_owned(),
+            arguments,
+            working_directory: None,
+            timeout_seconds: timeout_seconds(step),
+        };
+        let exit = self.machine.run(step, &invocation)?;
+        if exit.code != 0 {
+            return Ok(failed("DISM could not add the drivers", exit));
+        }
         Ok(Completion {
-            exit_code,
+            exit_code: exit.code,
             message: format!("drivers of {package} added to {target}"),
             ..Completion::default()
         })
@@ -510,12 +621,8 @@ impl<M: Machine> StepExecutor<M> {
                 "robocopy.exe",
                 &[&folder, &client_folder, "/E", "/R:2", "/W:5", "/NP"],
             )?;
-            if copied >= 8 {
-                return Ok(Completion {
-                    exit_code: copied,
-                    message: "robocopy could not copy the client".to_owned(),
-                    ..Completion::default()
-                });
+            if copied.code >= 8 {
+                return Ok(failed("robocopy could not copy the client", copied));
             }
             let script = format!(
                 "@echo off\r\nrem Written by osdgate-agent (Setup Windows and ConfigMgr): installs the ConfigMgr client with the step's properties.\r\n\"%SystemDrive%\\_osdgate\\client\\ccmsetup.exe\" {properties}\r\n"
@@ -547,32 +654,40 @@ impl<M: Machine> StepExecutor<M> {
         })
     }
 
+    /// Run Command Line: the command runs through `cmd.exe /d /s /c "..."` (so shell built-ins and
+    /// redirections work as admins write them), in its "Start in" folder; with a package, in the
+    /// package's folder (a relative "Start in" is taken inside it), as ConfigMgr does.
     fn run_command_line(&mut self, step: &ResolvedStep) -> Result<Completion, StepError> {
         if step.action.trim().is_empty() {
             return Err(invalid("CommandLine", "the step has no command line"));
         }
-        let mut arguments =
-            vec!["/d".to_owned(), "/s".to_owned(), "/c".to_owned(), step.action.clone()];
-        if let Some(folder) =
+        let start_in =
             setting_or(step, &["WorkingDirectory", "SMSTSRunCommandLineWorkingDirectory"])
-        {
-            arguments = vec![
-                "/d".to_owned(),
-                "/s".to_owned(),
-                "/c".to_owned(),
-                format!("cd /d \"{folder}\" && {}", step.action),
-            ];
-        }
-        if let Some(package) = setting_or(step, &["PackageID"]).map(str::to_owned) {
-            let (folder, _) = self.content(step, "PackageID", &package)?;
-            arguments[3] = format!("cd /d \"{folder}\" && {}", step.action);
-        }
-        let exit_code = self.machine.run(step, "cmd.exe", &arguments)?;
-        Ok(Completion {
-            exit_code,
-            message: format!("command line exited with {exit_code}"),
-            ..Completion::default()
-        })
+                .map(|folder| folder.trim_end_matches('\\').to_owned());
+        let package_folder = match setting_or(step, &["PackageID"]).map(str::to_owned) {
+            Some(package) => Some(self.content(step, "PackageID", &package)?.0),
+            None => None,
+        };
+        let working_directory = match (start_in, package_folder) {
+            (Some(folder), Some(package)) if !is_absolute_windows_path(&folder) => {
+                Some(format!("{package}\\{folder}"))
+            }
+            (Some(folder), _) => Some(folder),
+            (None, package) => package,
+        };
+        let invocation = Invocation {
+            program: "cmd.exe".to_owned(),
+            arguments: vec!["/d".to_owned(), "/s".to_owned(), "/c".to_owned(), step.action.clone()],
+            working_directory,
+            timeout_seconds: timeout_seconds(step),
+        };
+        let exit = self.machine.run(step, &invocation)?;
+        let message = if exit.output.trim().is_empty() {
+            format!("command line exited with {}", exit.code)
+        } else {
+            format!("command line exited with {}; output: {}", exit.code, exit.output.trim_end())
+        };
+        Ok(Completion { exit_code: exit.code, message, ..Completion::default() })
     }
 
     fn restart(&mut self, step: &ResolvedStep) -> Result<Completion, StepError> {
@@ -590,6 +705,34 @@ impl<M: Machine> StepExecutor<M> {
             ..Completion::default()
         })
     }
+}
+
+/// A completion for a program that failed, with the end of its output.
+fn failed(what: &str, exit: Exit) -> Completion {
+    let output = exit.output.trim();
+    Completion {
+        exit_code: exit.code,
+        message: if output.is_empty() {
+            what.to_owned()
+        } else {
+            format!("{what}; output: {output}")
+        },
+        ..Completion::default()
+    }
+}
+
+fn timeout_seconds(step: &ResolvedStep) -> Option<u64> {
+    step.timeout_minutes.map(|minutes| u64::from(minutes) * 60)
+}
+
+/// `C:\...` or a UNC path `\\server\...`.
+pub fn is_absolute_windows_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    path.starts_with("\\\\")
+        || (bytes.len() >= 3
+            && bytes[0].is_ascii_alphabetic()
+            && bytes[1] == b':'
+            && bytes[2] == b'\\')
 }
 
 /// Where Apply Operating System Image puts Windows: the variable its `DestinationVariable` names,

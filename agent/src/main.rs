@@ -22,10 +22,12 @@ enum Command {
     ///
     /// NOT YET CONNECTED TO THE RELAY: this agent has no relay client yet (no media authentication,
     /// no policy or content download, no status upload). It runs a task sequence from a policy JSON
-    /// file (--policy, the body of GET /api/v1/policy or one deployment policy) and only with
-    /// --dry-run: every command line, file, content download and restart the steps would use is
-    /// recorded in STATE/dry-run.json and STATE/logs/smsts.log, and nothing on the disk is touched.
-    /// Status messages are queued in STATE/status/ for the relay client to send.
+    /// file (--policy, the body of GET /api/v1/policy or one deployment policy). With --dry-run
+    /// every command line, file, content download and restart the steps would use is recorded in
+    /// STATE/dry-run.json and STATE/logs/smsts.log, and nothing on the disk is touched. Without it
+    /// the steps run for real (Windows PE: diskpart, DISM, bcdboot, robocopy, cmd, wpeutil) with
+    /// content staged in --content, and the same record is kept. Status messages are queued in
+    /// STATE/status/ for the relay client to send.
     Run {
         /// The bundle folder on the medium (the `osdgate` folder with media.json).
         #[arg(long, value_name = "DIR")]
@@ -42,13 +44,23 @@ enum Command {
         /// Where the engine keeps its state, the log and the status queue (survives restarts).
         #[arg(long, value_name = "DIR", default_value = "osdgate-agent-state")]
         state: PathBuf,
+        /// A real run's content, staged in this folder (a Windows path; one folder per content ID
+        /// holding the content's files), verified against the policy's SHA-256 before use.
+        #[arg(long, value_name = "DIR")]
+        content: Option<String>,
+        /// A folder searched for programs before the PATH (tools carried on the medium); repeatable.
+        #[arg(long, value_name = "DIR")]
+        tools: Vec<PathBuf>,
+        /// A real run on a host without drive letters (tests): drive L: is the folder DIR/l.
+        #[arg(long, value_name = "DIR")]
+        drive_root: Option<PathBuf>,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { bundle, policy, deployment, dry_run, state } => {
+        Command::Run { bundle, policy, deployment, dry_run, state, content, tools, drive_root } => {
             let Some(policy_file) = policy else {
                 eprintln!(
                     "osdgate-agent: --policy FILE is required: this agent has no relay client yet, so it cannot fetch the policy from the relay"
@@ -64,9 +76,14 @@ fn main() -> ExitCode {
                 state_folder: state,
                 dry_run,
                 now: Timestamp::from_unix_seconds(now),
+                drive_root,
+                tools,
+                staged_content: content,
             };
             match run(&options, &mut std::io::stdout()) {
                 Ok(RunEnd::Completed) => ExitCode::SUCCESS,
+                // The machine restarts; the agent starts again after it and resumes.
+                Ok(RunEnd::Restarting) => ExitCode::from(3),
                 Ok(RunEnd::Failed { code, message }) => {
                     eprintln!("osdgate-agent: the task sequence failed (0x{code:08X}): {message}");
                     ExitCode::from(1)

@@ -1,9 +1,11 @@
 //! `osdgate-agent run`: reads the bundle and the policy, runs the task sequence with the engine, and
 //! reports every event to `smsts.log`, the status queue and the screen (step N of M).
 //!
-//! Until the relay client is built, the policy comes from a file (`--policy`) and only dry runs are
-//! possible: the executors record what they would do in `dry-run.json` and the log, and the status
-//! messages wait in the queue (`status/` in the state folder) for the relay client to send them.
+//! Until the relay client is built, the policy comes from a file (`--policy`). A dry run records
+//! what the executors would do in `dry-run.json` and the log; a real run does it on the
+//! [`RealMachine`] (content staged in a folder), keeps the same record in `actions.json`, and ends
+//! at each restart the machine performs. The status messages wait in the queue (`status/` in the
+//! state folder) for the relay client to send them.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -22,11 +24,14 @@ use crate::engine::{
 };
 use crate::executor::{DryRun, Machine, RecordedAction, StepExecutor};
 use crate::logfile::SmstsLog;
+use crate::platform::{ContentSource, Drives, NoContent, RealMachine, StagedContent};
 use crate::state::{StateFile, write_atomically};
 use crate::status::StatusQueue;
 
 /// The dry run's record of every command, file, content and restart, in the state folder.
 pub const DRY_RUN_RECORD: &str = "dry-run.json";
+/// A real run's record of the same (same format), in the state folder.
+pub const ACTION_RECORD: &str = "actions.json";
 
 /// `run`'s validated options.
 #[derive(Debug, Clone)]
@@ -40,13 +45,24 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// The current time, for the medium's expiry.
     pub now: Timestamp,
+    /// A real run on a host without drive letters: drive `L:` is the folder `l` in here (tests).
+    pub drive_root: Option<PathBuf>,
+    /// Folders searched for programs before the `PATH` (tools carried on the medium).
+    pub tools: Vec<PathBuf>,
+    /// A real run's staged content: the Windows path of a folder with one folder per content ID.
+    pub staged_content: Option<String>,
 }
 
 /// How a run ended, for the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunEnd {
     Completed,
-    Failed { code: u32, message: String },
+    Failed {
+        code: u32,
+        message: String,
+    },
+    /// A real run asked the machine to restart; the next start continues at the next step.
+    Restarting,
 }
 
 /// Reads `media.json` from the bundle folder.
@@ -302,9 +318,16 @@ fn environment_text(environment: Environment) -> &'static str {
 
 /// Runs the task sequence of the policy file in a dry run. `screen` receives the progress lines.
 pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunEnd, String> {
-    if !options.dry_run {
-        return Err("a run without --dry-run needs the relay client, which this agent does not have yet; add --dry-run to record what the task sequence would do".to_owned());
-    }
+    let real = if options.dry_run {
+        None
+    } else {
+        let drives = Drives::host(options.drive_root.clone())?;
+        let content: Box<dyn ContentSource> = match &options.staged_content {
+            Some(folder) => Box::new(StagedContent { folder: folder.clone() }),
+            None => Box::new(NoContent),
+        };
+        Some(RealMachine::new(drives, options.tools.clone(), content))
+    };
     let media = read_media_config(&options.bundle)?;
     let expires = Timestamp::parse(&media.expires_at)
         .map_err(|e| format!("--bundle: media.json expires_at: {e}"))?;
@@ -383,22 +406,65 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
         ));
     }
 
-    let record_path = options.state_folder.join(DRY_RUN_RECORD);
+    let record_path =
+        options.state_folder.join(if options.dry_run { DRY_RUN_RECORD } else { ACTION_RECORD });
     let mut recorded: Vec<RecordedAction> = match fs::read(&record_path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
             format!(
-                "{} is not a dry-run record ({e}); remove the state folder to start over",
+                "{} is not a record of actions ({e}); remove the state folder to start over",
                 record_path.display()
             )
         })?,
         Err(_) => Vec::new(),
     };
-    let mut executor = StepExecutor::new(DryRun::default(), policy.content.clone());
+    let end = match real {
+        None => {
+            let mut executor = StepExecutor::new(DryRun::default(), policy.content.clone());
+            let end =
+                run_until_end(&engine, &mut state, &mut executor, &mut reporter, &state_file)?;
+            recorded.append(&mut executor.machine.actions);
+            end
+        }
+        Some(machine) => {
+            let mut executor = StepExecutor::new(machine, policy.content.clone());
+            let end =
+                run_until_end(&engine, &mut state, &mut executor, &mut reporter, &state_file)?;
+            recorded.append(&mut executor.machine.actions);
+            end
+        }
+    };
+    let bytes = serde_json::to_vec_pretty(&recorded).map_err(|e| e.to_string())?;
+    write_atomically(&record_path, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
+    let mut summary = String::new();
+    let what = if options.dry_run { "Dry run recorded" } else { "Recorded" };
+    let _ = write!(
+        summary,
+        "{what} {} actions in {}; log: {}; {} status messages queued in {} (sent once the relay client exists).",
+        recorded.len(),
+        record_path.display(),
+        reporter.log.path().display(),
+        reporter.queued,
+        reporter.queue.folder().display()
+    );
+    reporter.say(&summary);
+    Ok(end)
+}
+
+/// Runs the engine until the sequence ends; a dry run passes through restarts (recording them),
+/// a real run restarts the machine and ends with [`RunEnd::Restarting`].
+fn run_until_end<M: Machine>(
+    engine: &Engine,
+    state: &mut RunState,
+    executor: &mut StepExecutor<M>,
+    reporter: &mut Reporter<'_>,
+    state_file: &StateFile,
+) -> Result<RunEnd, String> {
+    let dry_run = executor.machine.passes_restarts();
     let end = loop {
         let environment_before = state.environment;
-        let outcome = engine
-            .run(&mut state, &mut executor, &NoMachineProbe, &mut reporter)
-            .map_err(|e| e.to_string())?;
+        let outcome =
+            engine.run(state, executor, &NoMachineProbe, reporter).map_err(|e| e.to_string())?;
         match outcome {
             RunOutcome::RestartRequired { into } => {
                 // The dry run records the restart and resumes from the state file, as the agent
@@ -417,13 +483,26 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
                     settings: vec![],
                     environment: environment_before,
                     attempt: 1,
+                    timeout_minutes: None,
                 };
-                executor.machine.restart(&restart_step, into).map_err(|e| e.message)?;
+                executor
+                    .machine
+                    .restart(&restart_step, into)
+                    .map_err(|e| format!("the restart failed (0x{:08X}): {}", e.code, e.message))?;
+                if !dry_run {
+                    reporter.log(
+                        Severity::Information,
+                        "The machine is restarting; the task sequence continues at the next step after the restart",
+                    )?;
+                    reporter
+                        .say("The machine is restarting; the task sequence continues after it.");
+                    break RunEnd::Restarting;
+                }
                 reporter.log(
                     Severity::Information,
                     "Dry run: the restart is not performed; continuing from the saved state",
                 )?;
-                state = state_file
+                *state = state_file
                     .load()
                     .map_err(|e| e.to_string())?
                     .ok_or("the state file vanished during the run")?;
@@ -432,20 +511,5 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
             RunOutcome::Failed { code, message } => break RunEnd::Failed { code, message },
         }
     };
-    recorded.append(&mut executor.machine.actions);
-    let bytes = serde_json::to_vec_pretty(&recorded).map_err(|e| e.to_string())?;
-    write_atomically(&record_path, &bytes)
-        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
-    let mut summary = String::new();
-    let _ = write!(
-        summary,
-        "Dry run recorded {} actions in {}; log: {}; {} status messages queued in {} (sent once the relay client exists).",
-        recorded.len(),
-        record_path.display(),
-        reporter.log.path().display(),
-        reporter.queued,
-        reporter.queue.folder().display()
-    );
-    reporter.say(&summary);
     Ok(end)
 }

@@ -151,7 +151,7 @@ fn clear_refusals() {
     let s = state.to_str().unwrap();
     let cases: &[(&[&str], &str)] = &[
         (&["run", "--bundle", b, "--policy", p, "--dry-run", "--state", s], "expired"),
-        (&["run", "--bundle", b, "--policy", p, "--state", s], "needs the relay client"),
+        (&["run", "--bundle", b, "--policy", p, "--state", s], "--drive-root"),
         (&["run", "--bundle", b, "--dry-run", "--state", s], "--policy FILE is required"),
         (
             &[

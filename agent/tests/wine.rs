@@ -8,13 +8,18 @@
 //! Wine 8 lacks: `wine/bcryptprimitives.c` exports it on top of `SystemFunction036` and is placed
 //! beside the exe.
 
+#![cfg(unix)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[path = "common/dry_run_fixture.rs"]
 mod dry_run_fixture;
+#[path = "common/real_fixture.rs"]
+mod real_fixture;
 
 use dry_run_fixture::{fixture, scratch};
+use osdgate_agent::executor::{Action, RecordedAction};
 
 fn wine_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("OSDGATE_WINE") {
@@ -100,5 +105,240 @@ fn windows_agent_dry_run_under_wine_matches_linux() {
     assert_eq!(read(&wine_state), read(&linux_state));
     let log = std::fs::read(wine_state.join("logs/smsts.log")).unwrap();
     assert!(osdgate_model::cmtrace::read_log(&log).skipped.is_empty());
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+/// Builds a mingw program from `tests/wine/NAME.c` into `output`.
+fn mingw(source: &str, output: &Path, extra: &[&str]) {
+    let source_folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wine");
+    let built = Command::new("x86_64-w64-mingw32-gcc")
+        .args(["-O2", "-o"])
+        .arg(output)
+        .arg(source_folder.join(source))
+        .args(extra.iter().map(|e| if e.ends_with(".def") { source_folder.join(e).into_os_string() } else { (*e).into() }))
+        .status()
+        .expect("mingw is missing: install the Debian package gcc-mingw-w64-x86-64 (cargo xtask test does)");
+    assert!(built.success(), "{source} did not build");
+}
+
+/// A Wine prefix with drives X:, W: and S: mapped to folders of `drives` (Windows PE's RAM disk and
+/// the two volumes Format and Partition Disk assigns), the agent and its shim in `bin`, and the fake
+/// tools in `tools`.
+struct WineMachine {
+    wine: PathBuf,
+    prefix: PathBuf,
+    bin: PathBuf,
+    tools: PathBuf,
+    drives: PathBuf,
+    tool_log: PathBuf,
+}
+
+impl WineMachine {
+    fn new(folder: &Path) -> Self {
+        let exe = PathBuf::from(std::env::var_os("OSDGATE_AGENT_WINDOWS_EXE").expect(
+            "OSDGATE_AGENT_WINDOWS_EXE is not set: build with `cargo build -p osdgate-agent --target x86_64-pc-windows-gnu` and point it at osdgate-agent.exe (cargo xtask test does)",
+        ));
+        let bin = folder.join("bin");
+        let tools = folder.join("tools");
+        let drives = folder.join("drives");
+        for dir in [&bin, &tools, &drives.join("x"), &drives.join("w"), &drives.join("s")] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::copy(&exe, bin.join("osdgate-agent.exe")).unwrap();
+        mingw(
+            "bcryptprimitives.c",
+            &bin.join("bcryptprimitives.dll"),
+            &["-shared", "bcryptprimitives.def", "-ladvapi32"],
+        );
+        mingw("fake_tool.c", &tools.join("fake_tool.exe"), &[]);
+        for name in [
+            "diskpart.exe",
+            "dism.exe",
+            "bcdboot.exe",
+            "robocopy.exe",
+            "wpeutil.exe",
+            "shutdown.exe",
+        ] {
+            std::fs::copy(tools.join("fake_tool.exe"), tools.join(name)).unwrap();
+        }
+        let machine = WineMachine {
+            wine: wine_binary(),
+            prefix: folder.join("prefix"),
+            bin,
+            tools,
+            drives,
+            tool_log: folder.join("tools.log"),
+        };
+        // Create the prefix, then map the drives.
+        let init = machine.command().args(["cmd.exe", "/c", "exit"]).output().unwrap();
+        assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+        for letter in ["x", "w", "s"] {
+            let link = machine.prefix.join("dosdevices").join(format!("{letter}:"));
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(machine.drives.join(letter), link).unwrap();
+        }
+        machine
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.wine);
+        command
+            .env("WINEPREFIX", &self.prefix)
+            .env("WINEDEBUG", "-all")
+            .env("OSDGATE_FAKE_LOG", windows_path(&self.tool_log));
+        command
+    }
+
+    fn agent(&self, args: &[&str]) -> std::process::Output {
+        self.command().arg(self.bin.join("osdgate-agent.exe")).args(args).output().unwrap()
+    }
+}
+
+impl Drop for WineMachine {
+    fn drop(&mut self) {
+        let _ = Command::new(self.wine.with_file_name("wineserver"))
+            .arg("-k")
+            .env("WINEPREFIX", &self.prefix)
+            .status();
+    }
+}
+
+fn record(path: &Path) -> Vec<RecordedAction> {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The real executors of the Windows build through `CreateProcess`: every tool started (fakes that
+/// log `GetCommandLineW`) receives exactly the command line the dry run records; files land on the
+/// mapped drives; the run stops at each restart and the next start continues after it.
+#[test]
+#[ignore = "needs the cross-built Windows agent: run by `cargo xtask test` (OSDGATE_AGENT_WINDOWS_EXE)"]
+fn windows_agent_real_run_under_wine_starts_the_recorded_command_lines() {
+    let folder = scratch("wine-real");
+    let machine = WineMachine::new(&folder);
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    real_fixture::stage_content(&policy, &machine.drives);
+
+    let linux_state = folder.join("linux-dry");
+    let linux = Command::new(env!("CARGO_BIN_EXE_osdgate-agent"))
+        .args(["run", "--dry-run", "--bundle"])
+        .arg(&bundle)
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--state")
+        .arg(&linux_state)
+        .output()
+        .unwrap();
+    assert!(linux.status.success());
+
+    let state = folder.join("state");
+    let (b, p, s, t) = (
+        windows_path(&bundle),
+        windows_path(&policy),
+        windows_path(&state),
+        windows_path(&machine.tools),
+    );
+    let args = [
+        "run",
+        "--bundle",
+        &b,
+        "--policy",
+        &p,
+        "--state",
+        &s,
+        "--tools",
+        &t,
+        "--content",
+        "X:\\Windows\\Temp\\osdgate\\content",
+    ];
+    let mut outputs = Vec::new();
+    for expected in [3, 3, 0] {
+        let output = machine.agent(&args);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(
+            output.status.code(),
+            Some(expected),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        outputs.push(stdout);
+    }
+    assert!(outputs[0].contains("The machine is restarting"), "{}", outputs[0]);
+    assert!(outputs[1].contains("[7/7] Restart Computer: done"), "{}", outputs[1]);
+    assert!(outputs[2].contains("The task sequence completed."), "{}", outputs[2]);
+
+    let real_record = record(&state.join("actions.json"));
+    assert_eq!(
+        real_record,
+        record(&linux_state.join("dry-run.json")),
+        "the real run records what the dry run records"
+    );
+
+    // What each tool received: Rust quotes the program name, the rest is the recorded text.
+    let received: Vec<String> = std::fs::read_to_string(&machine.tool_log)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_once('\t').unwrap().1.to_owned())
+        .collect();
+    let expected: Vec<String> = real_record
+        .iter()
+        .filter_map(|r| match &r.action {
+            Action::Command { command_line, .. } | Action::Restart { command_line, .. } => {
+                let (program, tail) = command_line.split_once(' ').unwrap();
+                Some(format!("\"{program}\" {tail}"))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(received, expected);
+    let unattend =
+        std::fs::read_to_string(machine.drives.join("w/Windows/Panther/unattend.xml")).unwrap();
+    assert!(unattend.contains("<ComputerName>LAPTOP-0042</ComputerName>"));
+    assert!(machine.drives.join("w/Windows/Setup/Scripts/SetupComplete.cmd").exists());
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+/// Run Command Line under Wine's own cmd.exe: the command runs verbatim in its start-in folder, its
+/// exit code is judged by the step's success codes, and a code outside them fails the step.
+#[test]
+#[ignore = "needs the cross-built Windows agent: run by `cargo xtask test` (OSDGATE_AGENT_WINDOWS_EXE)"]
+fn windows_agent_run_command_line_under_wine_cmd() {
+    let folder = scratch("wine-cmd");
+    let machine = WineMachine::new(&folder);
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    std::fs::create_dir_all(machine.drives.join("x/work folder")).unwrap();
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&policy).unwrap()).unwrap();
+    let step = |name: &str, action: &str, codes: &str| {
+        serde_json::json!({
+            "node": "step",
+            "type": "run_command_line",
+            "name": name,
+            "action": action,
+            "success_codes": codes,
+            "variables": [{ "name": "WorkingDirectory", "property": "WorkingDirectory", "value": "X:\\work folder" }],
+        })
+    };
+    value["deployments"][0]["task_sequence"]["steps"] = serde_json::json!([
+        step("Write a file", "echo %OSDComputerName%> \"out put.txt\" & exit 3", "0 3"),
+        step("Fail", "exit 5", "0"),
+    ]);
+    std::fs::write(&policy, serde_json::to_vec(&value).unwrap()).unwrap();
+    let state = folder.join("state");
+    let (b, p, s) = (windows_path(&bundle), windows_path(&policy), windows_path(&state));
+    let output = machine.agent(&["run", "--bundle", &b, "--policy", &p, "--state", &s]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("[1/2] Write a file: done"), "{stdout}");
+    assert!(stdout.contains("[2/2] Fail: FAILED 0x00000005"), "{stdout}");
+    let written =
+        std::fs::read_to_string(machine.drives.join("x/work folder/out put.txt")).unwrap();
+    assert_eq!(written.trim(), "LAPTOP-0042");
+    let real_record = record(&state.join("actions.json"));
+    let Action::Command { command_line, working_directory, .. } = &real_record[0].action else {
+        panic!("{real_record:?}")
+    };
+    assert_eq!(command_line, "cmd.exe /d /s /c \"echo LAPTOP-0042> \"out put.txt\" & exit 3\"");
+    assert_eq!(working_directory.as_deref(), Some("X:\\work folder"));
     std::fs::remove_dir_all(&folder).unwrap();
 }
