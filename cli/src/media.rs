@@ -353,7 +353,7 @@ fn boot_files(source: &Path, scratch: &Path) -> Result<(Vec<MediumFile>, Vec<Pat
                 }
                 files.push(MediumFile {
                     path: name,
-                    content: Content::Input { index: inputs.len(), size },
+                    content: Content::Input { index: inputs.len(), offset: 0, size },
                 });
                 inputs.push(path);
             }

@@ -1,6 +1,9 @@
-//! Boot test (issue 11): a USB image whose `\EFI\BOOT\BOOTX64.EFI` is a tiny UEFI program
-//! (`tests/uefi-probe`, built here for `x86_64-unknown-uefi`) boots under QEMU with OVMF (TCG) from a
-//! USB mass-storage device and lists the bundle it finds on its own volume on the debug console.
+//! Boot tests (issue 11): a USB image and an ISO whose `\EFI\BOOT\BOOTX64.EFI` is a tiny UEFI
+//! program (`tests/uefi-probe`, built here for `x86_64-unknown-uefi`) boot under QEMU with OVMF (TCG)
+//! — the image from a USB mass-storage device, the ISO from a CD-ROM drive through its El Torito
+//! entry — and the probe lists the bundle it finds on the debug console: on its own FAT volume for
+//! the USB image, through the disc's Joliet tree for the ISO (the El Torito FAT image holds only
+//! the loader, as on Windows PE media).
 //! Needs Debian's `qemu-system-x86` and `ovmf` and the rustup target (installed by the xtask); a
 //! missing one fails the test.
 
@@ -13,6 +16,7 @@ use std::time::Duration;
 
 use media_support::{fake_agent, scratch, tool};
 use osdgate_model::media::fat::{Content, MediumFile, Part};
+use osdgate_model::media::iso::{IsoImage, IsoOptions};
 use osdgate_model::media::usb::{UsbImage, UsbOptions, bundle_files};
 
 const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
@@ -47,23 +51,26 @@ fn build_probe() -> PathBuf {
     target_dir.join("x86_64-unknown-uefi/release/osdgate-uefi-probe.efi")
 }
 
-fn write_image(image: &UsbImage, inputs: &[PathBuf], path: &Path) {
+fn write_parts(
+    emit: impl FnOnce(&mut dyn FnMut(Part) -> std::io::Result<()>) -> std::io::Result<()>,
+    inputs: &[PathBuf],
+    path: &Path,
+) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    image
-        .emit(&mut |part: Part| -> std::io::Result<()> {
-            match part {
-                Part::Bytes(bytes) => out.write_all(&bytes),
-                Part::Zeros(len) => {
-                    std::io::copy(&mut std::io::repeat(0).take(len), &mut out).map(|_| ())
-                }
-                Part::Input { index, offset, len } => {
-                    let mut file = std::fs::File::open(&inputs[index])?;
-                    file.seek(SeekFrom::Start(offset))?;
-                    std::io::copy(&mut file.take(len), &mut out).map(|_| ())
-                }
+    emit(&mut |part: Part| -> std::io::Result<()> {
+        match part {
+            Part::Bytes(bytes) => out.write_all(&bytes),
+            Part::Zeros(len) => {
+                std::io::copy(&mut std::io::repeat(0).take(len), &mut out).map(|_| ())
             }
-        })
-        .unwrap();
+            Part::Input { index, offset, len } => {
+                let mut file = std::fs::File::open(&inputs[index])?;
+                file.seek(SeekFrom::Start(offset))?;
+                std::io::copy(&mut file.take(len), &mut out).map(|_| ())
+            }
+        }
+    })
+    .unwrap();
     out.flush().unwrap();
 }
 
@@ -112,9 +119,9 @@ fn boot(dir: &Path, drive_args: &[String]) -> String {
     std::fs::read_to_string(&log).unwrap_or_default()
 }
 
-#[test]
-fn usb_image_boots_under_ovmf_and_sees_its_bundle() {
-    let dir = scratch("usb-boot");
+/// The probe as the loader, a boot.wim stand-in streamed from a file (the only input) and the
+/// example's bundle.
+fn medium_files(dir: &Path) -> (Vec<MediumFile>, PathBuf) {
     let probe = build_probe();
     let wim = dir.join("boot.wim");
     std::fs::write(&wim, vec![0x5Au8; 1_000_000]).unwrap();
@@ -125,14 +132,34 @@ fn usb_image_boots_under_ovmf_and_sees_its_bundle() {
             content: Content::Bytes(std::fs::read(&probe).unwrap()),
         },
         MediumFile {
+            path: "EFI/Microsoft/Boot/BCD".into(),
+            content: Content::Bytes(vec![0x42; 8192]),
+        },
+        MediumFile {
             path: "sources/boot.wim".into(),
-            content: Content::Input { index: 0, size: 1_000_000 },
+            content: Content::Input { index: 0, offset: 0, size: 1_000_000 },
         },
     ];
     files.extend(bundle_files(&bundle.files));
+    (files, wim)
+}
+
+/// The names the probe listed.
+fn listed(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter_map(|l| l.split("OSDGATE-FILE ").nth(1))
+        .map(str::trim)
+        .filter(|n| *n != "." && *n != "..")
+        .collect()
+}
+
+#[test]
+fn usb_image_boots_under_ovmf_and_sees_its_bundle() {
+    let dir = scratch("usb-boot");
+    let (files, wim) = medium_files(&dir);
     let image = UsbImage::plan(files, UsbOptions { free_bytes: 0, identity: [7; 16] }).unwrap();
     let path = dir.join("usb.img");
-    write_image(&image, &[wim], &path);
+    write_parts(|sink| image.emit(sink), &[wim], &path);
     let log = boot(
         &dir,
         &[
@@ -145,15 +172,39 @@ fn usb_image_boots_under_ovmf_and_sees_its_bundle() {
         ],
     );
     assert!(log.contains("OSDGATE-PROBE-BOOTED"), "the probe did not start:\n{log}");
-    let listed: Vec<&str> = log
-        .lines()
-        .filter_map(|l| l.split("OSDGATE-FILE ").nth(1))
-        .map(str::trim)
-        .filter(|n| *n != "." && *n != "..")
-        .collect();
     assert_eq!(
-        listed,
+        listed(&log),
         ["media.json", "osdgate-agent.exe", "roots", "bootimage", "README.txt", "manifest.json"],
+        "{log}"
+    );
+    assert!(!log.contains("OSDGATE-SOURCE"), "{log}");
+    assert!(log.contains("OSDGATE-PROBE-DONE"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn iso_boots_from_a_cd_under_ovmf_and_sees_its_bundle() {
+    let dir = scratch("iso-boot");
+    let (files, wim) = medium_files(&dir);
+    let image = IsoImage::plan(files, IsoOptions { label: "OSDGATE".into(), serial: 7 }).unwrap();
+    let path = dir.join("osdgate.iso");
+    write_parts(|sink| image.emit(sink), &[wim], &path);
+    let log = boot(
+        &dir,
+        &[
+            "-drive".into(),
+            format!("if=none,id=cd,media=cdrom,format=raw,readonly=on,file={}", path.display()),
+            "-device".into(),
+            "ide-cd,drive=cd,bus=ide.0".into(),
+        ],
+    );
+    assert!(log.contains("OSDGATE-PROBE-BOOTED"), "the probe did not start from the CD:\n{log}");
+    // The El Torito image holds only the loader; the bundle comes from the disc's Joliet tree
+    // (sorted by UCS-2 code units).
+    assert!(log.contains("OSDGATE-SOURCE joliet"), "{log}");
+    assert_eq!(
+        listed(&log),
+        ["README.txt", "bootimage", "manifest.json", "media.json", "osdgate-agent.exe", "roots"],
         "{log}"
     );
     assert!(log.contains("OSDGATE-PROBE-DONE"), "{log}");

@@ -74,7 +74,7 @@ fn usb_image_reads_back_with_sfdisk_fsck_and_mtools() {
         .collect();
     files.push(MediumFile {
         path: "sources/boot.wim".into(),
-        content: Content::Input { index: 0, size: 3_000_123 },
+        content: Content::Input { index: 0, offset: 0, size: 3_000_123 },
     });
     expected.push(("sources/boot.wim".into(), std::fs::read(&wim).unwrap()));
     files.extend(bundle_files(&bundle.files));
@@ -164,7 +164,7 @@ fn missing_boot_files_and_huge_files_are_refused_up_front() {
         MediumFile { path: "efi/boot/bootx64.efi".into(), content: Content::Bytes(vec![1]) },
         MediumFile {
             path: "sources/boot.wim".into(),
-            content: Content::Input { index: 0, size: 1 << 32 },
+            content: Content::Input { index: 0, offset: 0, size: 1 << 32 },
         },
     ];
     let err = UsbImage::plan(huge, options).unwrap_err();

@@ -60,6 +60,9 @@ const DEBIAN_TEST_PACKAGES: &[(&str, &str)] = &[
     ("mtools", "/usr/bin/mcopy"),
     ("fdisk", "/usr/sbin/sfdisk"),
     ("xorriso", "/usr/bin/xorriso"),
+    // Further ISO readers: genisoimage's isoinfo and 7-Zip (which also extracts the El Torito image).
+    ("genisoimage", "/usr/bin/isoinfo"),
+    ("7zip", "/usr/bin/7zz"),
     ("qemu-system-x86", "/usr/bin/qemu-system-x86_64"),
     ("ovmf", "/usr/share/OVMF/OVMF_CODE_4M.fd"),
 ];

@@ -58,15 +58,18 @@ impl Part {
 pub enum Content {
     /// In memory.
     Bytes(Vec<u8>),
-    /// The caller's input file `index`, `size` bytes long.
-    Input { index: usize, size: u64 },
+    /// `size` bytes of the caller's input file `index` from byte `offset` (a whole file from 0, or
+    /// a file inside an ISO the admin gave as boot files).
+    Input { index: usize, offset: u64, size: u64 },
 }
 
 impl fmt::Debug for Content {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Content::Bytes(bytes) => write!(f, "Bytes({} bytes)", bytes.len()),
-            Content::Input { index, size } => write!(f, "Input {{ index: {index}, size: {size} }}"),
+            Content::Input { index, offset, size } => {
+                write!(f, "Input {{ index: {index}, offset: {offset}, size: {size} }}")
+            }
         }
     }
 }
@@ -744,9 +747,9 @@ impl FatVolume {
                                 sink(Part::Bytes(chunk.to_vec()))?;
                             }
                         }
-                        Content::Input { index, .. } => {
+                        Content::Input { index, offset, .. } => {
                             if size > 0 {
-                                sink(Part::Input { index: *index, offset: 0, len: size })?;
+                                sink(Part::Input { index: *index, offset: *offset, len: size })?;
                             }
                         }
                     }
@@ -782,7 +785,7 @@ mod tests {
     fn files_over_four_gib_are_refused_with_the_fix() {
         let files = vec![MediumFile {
             path: "sources/install.wim".into(),
-            content: Content::Input { index: 0, size: 5 << 30 },
+            content: Content::Input { index: 0, offset: 0, size: 5 << 30 },
         }];
         let options = FatOptions {
             fat_type: FatType::Fat32,
@@ -830,7 +833,7 @@ mod tests {
             MediumFile { path: "osdgate/a long name.txt".into(), content: Content::Bytes(vec![]) },
             MediumFile {
                 path: "sources/boot.wim".into(),
-                content: Content::Input { index: 0, size: 10_000 },
+                content: Content::Input { index: 0, offset: 0, size: 10_000 },
             },
         ];
         for fat_type in [FatType::Fat16, FatType::Fat32] {

@@ -4,6 +4,9 @@
 //! - [`layout`]: where every file of the bundle lives on the medium.
 //! - [`launcher`]: the `startnet.cmd` block that finds the bundle, imports its roots and starts the
 //!   agent; installing it replaces an earlier block, never stacks it.
+//! - [`iso`]: the ISO image (ISO 9660, Joliet, a UEFI El Torito entry), written forward-only.
+//! - [`iso_read`]: the file list and El Torito catalog of an ISO (boot files given as an ISO,
+//!   verifying an osdgate ISO), strict, with errors as kind and offset.
 //! - [`prepare`]: the DISM scripts that prepare a `boot.wim` once (roots into the offline hive, the
 //!   launcher into `startnet.cmd`).
 //!
@@ -13,6 +16,8 @@
 pub mod bundle;
 pub mod fat;
 pub mod identity;
+pub mod iso;
+pub mod iso_read;
 pub mod launcher;
 pub mod layout;
 pub mod prepare;

@@ -24,7 +24,7 @@ pub fn tool(name: &str) -> PathBuf {
         }
     }
     panic!(
-        "{name} is not installed; `cargo xtask test` installs it (Debian packages fdisk, dosfstools, mtools, xorriso, qemu-system-x86, ovmf)"
+        "{name} is not installed; `cargo xtask test` installs it (Debian packages fdisk, dosfstools, mtools, xorriso, genisoimage, 7zip, qemu-system-x86, ovmf)"
     )
 }
 
