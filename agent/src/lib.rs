@@ -7,6 +7,7 @@ pub mod engine;
 pub mod executor;
 pub mod generate;
 pub mod logfile;
+pub mod placement;
 pub mod platform;
 pub mod run;
 pub mod state;

@@ -230,21 +230,16 @@ fn windows_agent_real_run_under_wine_starts_the_recorded_command_lines() {
         .unwrap();
     assert!(linux.status.success());
 
-    let state = folder.join("state");
-    let (b, p, s, t) = (
-        windows_path(&bundle),
-        windows_path(&policy),
-        windows_path(&state),
-        windows_path(&machine.tools),
-    );
+    // No --state: the state starts in X:\_SMSTaskSequence and moves to W:\_SMSTaskSequence once the
+    // disk is partitioned; the next starts find it there.
+    let state = machine.drives.join("w/_SMSTaskSequence");
+    let (b, p, t) = (windows_path(&bundle), windows_path(&policy), windows_path(&machine.tools));
     let args = [
         "run",
         "--bundle",
         &b,
         "--policy",
         &p,
-        "--state",
-        &s,
         "--tools",
         &t,
         "--content",
@@ -294,6 +289,15 @@ fn windows_agent_real_run_under_wine_starts_the_recorded_command_lines() {
         std::fs::read_to_string(machine.drives.join("w/Windows/Panther/unattend.xml")).unwrap();
     assert!(unattend.contains("<ComputerName>LAPTOP-0042</ComputerName>"));
     assert!(machine.drives.join("w/Windows/Setup/Scripts/SetupComplete.cmd").exists());
+    assert!(!machine.drives.join("x/_SMSTaskSequence").exists(), "the state left the RAM disk");
+    // In the "full OS" (Wine's C:\windows) the log ends in %SystemRoot%\CCM\Logs.
+    let log = std::fs::read(machine.prefix.join("drive_c/windows/CCM/Logs/smsts.log")).unwrap();
+    let parsed = osdgate_model::cmtrace::read_log(&log);
+    assert!(parsed.skipped.is_empty());
+    assert!(
+        parsed.records.iter().any(|r| r.record.message.starts_with("Start executing step 1 of 7"))
+    );
+    assert!(parsed.records.last().unwrap().record.message.contains("completed"));
     std::fs::remove_dir_all(&folder).unwrap();
 }
 
