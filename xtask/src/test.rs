@@ -16,6 +16,7 @@ const WASM_CRATES: &[&str] = &[
     "osdgate-model",
     "osdgate-console",
     "osdgate-console-toml",
+    "osdgate-console-checker",
     "osdgate-console-jobs",
     "osdgate-console-worker",
     "osdgate-relay",
