@@ -9,6 +9,7 @@ pub mod generate;
 pub mod logfile;
 pub mod placement;
 pub mod platform;
+pub mod probe;
 pub mod run;
 pub mod state;
 pub mod status;

@@ -18,7 +18,7 @@ use osdgate_model::media::bundle::MediaConfig;
 use osdgate_model::media::layout::MEDIA_CONFIG;
 use osdgate_model::model::{DeploymentOption, TaskSequence, Timestamp};
 
-use crate::condition::NoMachineProbe;
+use crate::condition::{NoMachineProbe, Probe};
 use crate::engine::{
     Engine, Environment, Event, Observer, RunContext, RunOutcome, RunState, SkipReason,
 };
@@ -26,6 +26,7 @@ use crate::executor::{DryRun, Machine, RecordedAction, StepExecutor};
 use crate::logfile::SmstsLog;
 use crate::placement::{Placed, SAVED_POLICY, move_folder};
 use crate::platform::{ContentSource, Drives, NoContent, RealMachine, StagedContent};
+use crate::probe::SystemProbe;
 use crate::state::{StateFile, write_atomically};
 use crate::status::StatusQueue;
 
@@ -493,15 +494,30 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
     let end = match real {
         None => {
             let mut executor = StepExecutor::new(DryRun::default(), policy.content.clone());
-            let end =
-                run_until_end(&engine, &mut state, &mut executor, &mut reporter, &state_file)?;
+            let probe = NoMachineProbe;
+            let end = run_until_end(
+                &engine,
+                &mut state,
+                &mut executor,
+                &probe,
+                &mut reporter,
+                &state_file,
+            )?;
             recorded.append(&mut executor.machine.actions);
             end
         }
         Some(machine) => {
+            let probe =
+                SystemProbe { drives: machine.drives.clone(), tools: machine.tools.clone() };
             let mut executor = StepExecutor::new(machine, policy.content.clone());
-            let end =
-                run_until_end(&engine, &mut state, &mut executor, &mut reporter, &state_file)?;
+            let end = run_until_end(
+                &engine,
+                &mut state,
+                &mut executor,
+                &probe,
+                &mut reporter,
+                &state_file,
+            )?;
             recorded.append(&mut executor.machine.actions);
             end
         }
@@ -532,14 +548,14 @@ fn run_until_end<M: Machine>(
     engine: &Engine,
     state: &mut RunState,
     executor: &mut StepExecutor<M>,
+    probe: &dyn Probe,
     reporter: &mut Reporter<'_>,
     state_file: &StateFile,
 ) -> Result<RunEnd, String> {
     let dry_run = executor.machine.passes_restarts();
     let end = loop {
         let environment_before = state.environment;
-        let outcome =
-            engine.run(state, executor, &NoMachineProbe, reporter).map_err(|e| e.to_string())?;
+        let outcome = engine.run(state, executor, probe, reporter).map_err(|e| e.to_string())?;
         match outcome {
             RunOutcome::RestartRequired { into } => {
                 // The dry run records the restart and resumes from the state file, as the agent

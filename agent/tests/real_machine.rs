@@ -402,3 +402,63 @@ fn real_run_places_state_and_log_as_configmgr_and_finds_them_after_the_restart()
     assert_eq!(std::fs::read_to_string(&log).unwrap(), before, "no program started");
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+/// File, folder and registry conditions answered on the machine (registry through `reg.exe query`,
+/// here a stand-in printing what Windows' reg prints); WMI is not evaluable and the step's
+/// continue-on-error decides.
+#[test]
+fn real_run_evaluates_file_folder_and_registry_conditions() {
+    let folder = scratch("real-conditions");
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    let ran = real_fixture::use_condition_sequence(&policy);
+    let tools = tools(&folder);
+    fake_tool(
+        &tools,
+        "reg.exe",
+        r#"case "$2|$4" in
+  *osdgate-test\|Version) printf '\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\osdgate-test\r\n    Version    REG_SZ    10.0\r\n\r\n'; exit 0;;
+  *osdgate-test\|Count) printf '\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\osdgate-test\r\n    Count    REG_DWORD    0x1f\r\n\r\n'; exit 0;;
+  *) echo 'ERROR: The system was unable to find the specified registry key or value.' >&2; exit 1;;
+esac"#,
+    );
+    let drives = folder.join("drives");
+    std::fs::create_dir_all(drives.join("x/work")).unwrap();
+    std::fs::write(drives.join("x/marker.txt"), b"here").unwrap();
+    let log = folder.join("tools.log");
+    let state = folder.join("state");
+    let output = agent(
+        &[
+            "run",
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--drive-root",
+            drives.to_str().unwrap(),
+            "--tools",
+            tools.to_str().unwrap(),
+        ],
+        &log,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    real_fixture::check_condition_run(&stdout, &ran);
+    let queried: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("reg.exe"))
+        .map(|l| l.split('\t').skip(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(
+        queried.contains(&"query HKEY_LOCAL_MACHINE\\SOFTWARE\\osdgate-test /v Version".to_owned()),
+        "{queried:?}"
+    );
+    std::fs::remove_dir_all(&folder).unwrap();
+}

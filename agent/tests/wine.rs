@@ -346,3 +346,37 @@ fn windows_agent_run_command_line_under_wine_cmd() {
     assert_eq!(working_directory.as_deref(), Some("X:\\work folder"));
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+/// File, folder and registry conditions on the Windows build, the registry read by Wine's own
+/// `reg.exe` from keys the test adds; WMI is not evaluable and continue-on-error decides.
+#[test]
+#[ignore = "needs the cross-built Windows agent: run by `cargo xtask test` (OSDGATE_AGENT_WINDOWS_EXE)"]
+fn windows_agent_conditions_under_wine() {
+    let folder = scratch("wine-conditions");
+    let machine = WineMachine::new(&folder);
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    let ran = real_fixture::use_condition_sequence(&policy);
+    std::fs::create_dir_all(machine.drives.join("x/work")).unwrap();
+    std::fs::write(machine.drives.join("x/marker.txt"), b"here").unwrap();
+    for (value, kind, data) in [("Version", "REG_SZ", "10.0"), ("Count", "REG_DWORD", "31")] {
+        let key = "HKLM\\SOFTWARE\\osdgate-test";
+        let added = machine
+            .command()
+            .args(["reg.exe", "add", key, "/v", value, "/t", kind, "/d", data, "/f"])
+            .output()
+            .unwrap();
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    }
+    let state = folder.join("state");
+    let (b, p, s) = (windows_path(&bundle), windows_path(&policy), windows_path(&state));
+    let output = machine.agent(&["run", "--bundle", &b, "--policy", &p, "--state", &s]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    real_fixture::check_condition_run(&stdout, &ran);
+    std::fs::remove_dir_all(&folder).unwrap();
+}
