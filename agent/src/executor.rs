@@ -717,6 +717,14 @@ impl<M: Machine> StepExecutor<M> {
         } else {
             Environment::WindowsPe
         };
+        if step.environment == Environment::FullOs && into == Environment::WindowsPe {
+            // ConfigMgr stages the boot image on the disk for this; the agent has no boot image
+            // of its own to stage, and whether the medium boots depends on the firmware.
+            return Err(StepError {
+                code: UNSUPPORTED_STEP_ERROR,
+                message: "a restart from Windows into the boot image needs the boot image staged on the disk, which osdgate-agent does not do; restart into the installed operating system (HD), or end the task sequence and boot the osdgate medium".to_owned(),
+            });
+        }
         Ok(Completion {
             message: format!("restart into {into:?}"),
             restart_into: Some(into),

@@ -198,3 +198,35 @@ impl Placed {
         log_folder(&as_running, &self.state_folder, &self.system_root)
     }
 }
+
+/// Refuses to continue a run whose next steps belong to the full OS when this process runs in
+/// Windows PE (the machine booted the medium again instead of the disk after the restart).
+/// `system_drive` is the host's `%SystemDrive%` (Windows PE runs from `X:`); `None` off Windows.
+pub fn check_resume_environment(
+    saved: Environment,
+    system_drive: Option<&str>,
+) -> Result<(), String> {
+    let in_windows_pe = system_drive.is_some_and(|d| d.trim().eq_ignore_ascii_case("X:"));
+    if saved == Environment::FullOs && in_windows_pe {
+        return Err("the task sequence continues in the installed Windows, but this machine started Windows PE from the osdgate medium: restart and boot from the disk (choose it in the firmware's boot menu), and leave the medium inserted".to_owned());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_for_the_full_os_does_not_continue_in_windows_pe() {
+        let pe = Some("X:");
+        assert!(
+            check_resume_environment(Environment::FullOs, pe)
+                .unwrap_err()
+                .contains("boot from the disk")
+        );
+        assert!(check_resume_environment(Environment::FullOs, Some("C:")).is_ok());
+        assert!(check_resume_environment(Environment::WindowsPe, pe).is_ok());
+        assert!(check_resume_environment(Environment::FullOs, None).is_ok());
+    }
+}

@@ -24,7 +24,7 @@ use crate::engine::{
 };
 use crate::executor::{DryRun, Machine, RecordedAction, StepExecutor};
 use crate::logfile::SmstsLog;
-use crate::placement::{Placed, SAVED_POLICY, move_folder};
+use crate::placement::{Placed, SAVED_POLICY, check_resume_environment, move_folder};
 use crate::platform::{ContentSource, Drives, NoContent, RealMachine, StagedContent};
 use crate::probe::SystemProbe;
 use crate::state::{StateFile, write_atomically};
@@ -381,7 +381,14 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
     };
     // A real run without --state keeps its state and log where ConfigMgr keeps them.
     let placed = match (&real, options.place_automatically) {
-        (Some(machine), true) => Some(Placed::at_start(machine.drives.clone())?.0),
+        (Some(machine), true) => {
+            let (placed, saved) = Placed::at_start(machine.drives.clone())?;
+            if let (Some(saved), Drives::Windows) = (&saved, &machine.drives) {
+                let system_drive = std::env::var("SystemDrive").ok();
+                check_resume_environment(saved.environment, system_drive.as_deref())?;
+            }
+            Some(placed)
+        }
         _ => None,
     };
     let state_folder = match &placed {

@@ -227,3 +227,41 @@ fn steps_the_agent_cannot_run_fail_with_e_notimpl_and_follow_continue_on_error()
     }
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+/// A restart from the full OS into the boot image is refused with E_NOTIMPL (the agent stages no
+/// boot image), after a restart into the full OS went through.
+#[test]
+fn restart_from_windows_into_the_boot_image_is_refused() {
+    let folder = scratch("dry-run-restart-winpe");
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&policy).unwrap()).unwrap();
+    let restart = |name: &str, target: &str| {
+        serde_json::json!({
+            "node": "step", "type": "restart", "name": name,
+            "variables": [{ "name": "SMSRebootTarget", "property": "Target", "value": target }],
+        })
+    };
+    value["deployments"][0]["task_sequence"]["steps"] =
+        serde_json::json!([restart("Into Windows", "HD"), restart("Into WinPE", "WinPE")]);
+    std::fs::write(&policy, serde_json::to_vec(&value).unwrap()).unwrap();
+    let state = folder.join("state");
+    let output = agent(&[
+        "run",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--dry-run",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("[1/2] Into Windows: done"), "{stdout}");
+    assert!(
+        stdout.contains("[2/2] Into WinPE: FAILED 0x80004001: a restart from Windows into the boot image needs the boot image staged"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&folder).unwrap();
+}
