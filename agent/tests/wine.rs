@@ -62,6 +62,7 @@ fn windows_agent_dry_run_under_wine_matches_linux() {
 
     let wine = wine_binary();
     let prefix = folder.join("prefix");
+    copy_prefix(&prefix);
     let wine_state = folder.join("wine-state");
     let output = Command::new(&wine)
         .arg(bin.join("osdgate-agent.exe"))
@@ -106,6 +107,44 @@ fn windows_agent_dry_run_under_wine_matches_linux() {
     let log = std::fs::read(wine_state.join("logs/smsts.log")).unwrap();
     assert!(osdgate_model::cmtrace::read_log(&log).skipped.is_empty());
     std::fs::remove_dir_all(&folder).unwrap();
+}
+
+/// An initialized Wine prefix, made once per Wine version in the test's target folder and copied
+/// for each test (initializing one takes about 20 s; a copy, a fraction of a second).
+fn template_prefix() -> &'static Path {
+    static TEMPLATE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let wine = wine_binary();
+        let version = Command::new(&wine).arg("--version").output().unwrap();
+        let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+        let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wine-prefix-template");
+        let marker = folder.join("osdgate-wine-version");
+        if std::fs::read_to_string(&marker).is_ok_and(|v| v == version) {
+            return folder.join("prefix");
+        }
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        let prefix = folder.join("prefix");
+        let init = Command::new(&wine)
+            .args(["cmd.exe", "/c", "exit"])
+            .env("WINEPREFIX", &prefix)
+            .env("WINEDEBUG", "-all")
+            .output()
+            .unwrap();
+        let _ = Command::new(wine.with_file_name("wineserver"))
+            .arg("-k")
+            .env("WINEPREFIX", &prefix)
+            .status();
+        assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+        std::fs::write(&marker, version).unwrap();
+        prefix
+    })
+}
+
+/// Copies the initialized prefix to `prefix` (symbolic links kept: `dosdevices` is made of them).
+fn copy_prefix(prefix: &Path) {
+    let copied = Command::new("cp").arg("-a").arg(template_prefix()).arg(prefix).status().unwrap();
+    assert!(copied.success(), "cannot copy the Wine prefix to {}", prefix.display());
 }
 
 /// Builds a mingw program from `tests/wine/NAME.c` into `output`.
@@ -169,9 +208,8 @@ impl WineMachine {
             drives,
             tool_log: folder.join("tools.log"),
         };
-        // Create the prefix, then map the drives.
-        let init = machine.command().args(["cmd.exe", "/c", "exit"]).output().unwrap();
-        assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+        // A copy of the initialized prefix, then the drives mapped.
+        copy_prefix(&machine.prefix);
         for letter in ["x", "w", "s"] {
             let link = machine.prefix.join("dosdevices").join(format!("{letter}:"));
             let _ = std::fs::remove_file(&link);
