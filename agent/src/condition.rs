@@ -22,7 +22,7 @@ pub enum Truth {
 }
 
 impl Truth {
-    pub fn from_bool(value: bool) -> Self {
+    fn from_bool(value: bool) -> Self {
         if value { Truth::True } else { Truth::False }
     }
 

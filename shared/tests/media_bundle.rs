@@ -50,7 +50,6 @@ fn build(protection: &Protection) -> osdgate_model::media::bundle::Bundle {
         random: &random(),
         kdf: FAST,
         agent_exe: &fake_agent(),
-        boot_files: &[],
     })
     .unwrap()
 }
@@ -155,7 +154,6 @@ fn unattended_media_say_so_and_weak_passwords_are_refused() {
         random: &random(),
         kdf: FAST,
         agent_exe: &fake_agent(),
-        boot_files: &[],
     })
     .unwrap_err();
     assert_eq!(err, BundleError::Identity(IdentityError::WeakPassword));
@@ -166,7 +164,6 @@ fn unattended_media_say_so_and_weak_passwords_are_refused() {
         random: &random(),
         kdf: FAST,
         agent_exe: b"#!/bin/sh\n",
-        boot_files: &[],
     })
     .unwrap_err();
     assert!(err.to_string().contains("MZ"), "{err}");

@@ -8,6 +8,7 @@ pub mod browser;
 mod components;
 pub mod document;
 pub mod field_focus;
+pub mod on_demand;
 pub mod page;
 mod panic;
 pub mod preferences;

@@ -21,7 +21,6 @@ pub(crate) use media::is_strong_password;
 mod network;
 mod reference;
 pub(crate) mod rules;
-pub mod scenario;
 mod site;
 mod task_sequence;
 mod upload;

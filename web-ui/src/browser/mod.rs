@@ -2,7 +2,6 @@
 //! preferences, IndexedDB for the working document, file reading and downloads. Every failure is a
 //! typed error with the operation that failed; nothing here panics.
 
-pub mod checker;
 pub mod idb;
 pub mod jobs;
 pub mod toml_codec;
@@ -34,27 +33,6 @@ impl BrowserError {
     }
 }
 
-/// A `DocumentError` an on-demand module sent as JSON (format, line, column, message); text that
-/// is not such JSON becomes the message.
-#[cfg(any(target_arch = "wasm32", test))]
-pub(crate) fn document_error(
-    json: &str,
-    format: osdgate_model::model::DocumentFormat,
-) -> osdgate_model::model::DocumentError {
-    let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-    let position =
-        |key: &str| value.get(key).and_then(serde_json::Value::as_u64).map(|n| n as usize);
-    osdgate_model::model::DocumentError {
-        format,
-        line: position("line"),
-        column: position("column"),
-        message: value
-            .get("message")
-            .and_then(serde_json::Value::as_str)
-            .map_or_else(|| json.to_owned(), str::to_owned),
-    }
-}
-
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
@@ -68,6 +46,29 @@ pub fn preference(key: &str) -> Option<String> {
 pub fn remember(key: &str, value: &str) {
     if let Some(storage) = local_storage() {
         let _ = storage.set_item(key, value);
+    }
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// A value kept for this tab only (`sessionStorage`); `None` when absent or unavailable.
+pub fn session_value(key: &str) -> Option<String> {
+    session_storage()?.get_item(key).ok().flatten()
+}
+
+/// Keeps a value for this tab only; without `sessionStorage` it lives in memory alone and a reload
+/// forgets it.
+pub fn keep_in_session(key: &str, value: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+pub fn forget_in_session(key: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.remove_item(key);
     }
 }
 
@@ -110,20 +111,4 @@ pub fn download(name: &str, mime_type: &str, text: &str) -> Result<(), BrowserEr
     // The click has started the download; the URL is no longer needed.
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use osdgate_model::model::DocumentFormat;
-
-    #[test]
-    fn a_refusal_keeps_its_position() {
-        let error = super::document_error(
-            r#"{"format":"toml","line":3,"column":8,"message":"invalid type"}"#,
-            DocumentFormat::Toml,
-        );
-        assert_eq!((error.line, error.column), (Some(3), Some(8)));
-        assert_eq!(error.to_string(), "line 3, column 8: invalid type");
-        assert_eq!(super::document_error("garbage", DocumentFormat::Json).message, "garbage");
-    }
 }
