@@ -40,7 +40,7 @@ common=(--document "$doc" --password-file "$work/pw" --agent "$work/agent.exe" -
         --kdf-memory-kib 19456 --kdf-iterations 1)
 
 # The same bundle files for the mtools run.
-"$osdgate" media bundle "${common[@]}" -o "$work/bundle.zip" 2>/dev/null
+"$osdgate" media bundle "${common[@]}" --boot-files "$boot" -o "$work/bundle.zip" 2>/dev/null
 mkdir -p "$work/tree" && cp -r "$boot/." "$work/tree/" && unzip -q "$work/bundle.zip" -d "$work/tree"
 
 now() { date +%s.%N; }
