@@ -22,7 +22,7 @@ pub enum Truth {
 }
 
 impl Truth {
-    fn from_bool(value: bool) -> Self {
+    pub fn from_bool(value: bool) -> Self {
         if value { Truth::True } else { Truth::False }
     }
 

@@ -304,6 +304,20 @@ impl Machine for DryRun {
     }
 }
 
+/// The end of `SetupComplete.cmd`: Windows Setup runs it once, before the first logon, and it
+/// hands the task sequence back to the agent, as ConfigMgr's `OSDSetupHook.exe` does from the same
+/// script. The agent runs from the medium (found like the launcher finds it: `\osdgate\media.json`
+/// on a drive, so the medium stays inserted until the task sequence ends) with the policy the run
+/// saved in `_SMSTaskSequence`, and finds its state there.
+pub const SETUP_COMPLETE_RESUME: &str = "rem The task sequence continues in Windows: the agent on the osdgate medium resumes from %SystemDrive%\\_SMSTaskSequence.\r\n\
+set OSDGATE_MEDIUM=\r\n\
+for %%D in (C D E F G H I J K L M N O P Q R S T U V W Y Z) do if not defined OSDGATE_MEDIUM if exist \"%%D:\\osdgate\\media.json\" set \"OSDGATE_MEDIUM=%%D:\\osdgate\"\r\n\
+if not defined OSDGATE_MEDIUM (\r\n\
+  echo osdgate: the osdgate medium is not inserted. Insert it and run %~f0 to finish the task sequence.\r\n\
+  exit /b 2\r\n\
+)\r\n\
+\"%OSDGATE_MEDIUM%\\osdgate-agent.exe\" run --bundle \"%OSDGATE_MEDIUM%\" --policy \"%SystemDrive%\\_SMSTaskSequence\\policy.json\"\r\n";
+
 /// Runs the steps a boot-media deployment uses on a [`Machine`], with the policy's content list.
 #[derive(Debug)]
 pub struct StepExecutor<M> {
@@ -612,6 +626,9 @@ impl<M: Machine> StepExecutor<M> {
             setting_or(step, &["SMSClientInstallProperties", "ClientInstallProperties"])
                 .unwrap_or("")
                 .to_owned();
+        let mut script = String::from(
+            "@echo off\r\nrem Written by osdgate-agent (Setup Windows and ConfigMgr).\r\n",
+        );
         if let Some(package) = package {
             let (folder, _) = self.content(step, "ClientPackageID", &package)?;
             let client_folder = format!("{target}\\_osdgate\\client");
@@ -624,26 +641,27 @@ impl<M: Machine> StepExecutor<M> {
             if copied.code >= 8 {
                 return Ok(failed("robocopy could not copy the client", copied));
             }
-            let script = format!(
-                "@echo off\r\nrem Written by osdgate-agent (Setup Windows and ConfigMgr): installs the ConfigMgr client with the step's properties.\r\n\"%SystemDrive%\\_osdgate\\client\\ccmsetup.exe\" {properties}\r\n"
-            );
-            let secret_properties = step.settings.iter().any(|s| {
-                s.secret
-                    && (s.name.eq_ignore_ascii_case("SMSClientInstallProperties")
-                        || s.property.eq_ignore_ascii_case("ClientInstallProperties"))
-            });
-            let log_script = if secret_properties {
-                script.replace(&properties, "********")
-            } else {
-                script.clone()
-            };
-            self.machine.write_file(
-                step,
-                &format!("{target}\\Windows\\Setup\\Scripts\\SetupComplete.cmd"),
-                script.as_bytes(),
-                &log_script,
-            )?;
+            script.push_str(&format!(
+                "rem Installs the ConfigMgr client with the step's properties.\r\n\"%SystemDrive%\\_osdgate\\client\\ccmsetup.exe\" {properties}\r\n"
+            ));
         }
+        script.push_str(SETUP_COMPLETE_RESUME);
+        let secret_properties = step.settings.iter().any(|s| {
+            s.secret
+                && (s.name.eq_ignore_ascii_case("SMSClientInstallProperties")
+                    || s.property.eq_ignore_ascii_case("ClientInstallProperties"))
+        });
+        let log_script = if secret_properties && !properties.is_empty() {
+            script.replace(&properties, "********")
+        } else {
+            script.clone()
+        };
+        self.machine.write_file(
+            step,
+            &format!("{target}\\Windows\\Setup\\Scripts\\SetupComplete.cmd"),
+            script.as_bytes(),
+            &log_script,
+        )?;
         Ok(Completion {
             exit_code: 0,
             message: format!(
@@ -699,6 +717,14 @@ impl<M: Machine> StepExecutor<M> {
         } else {
             Environment::WindowsPe
         };
+        if step.environment == Environment::FullOs && into == Environment::WindowsPe {
+            // ConfigMgr stages the boot image on the disk for this; the agent has no boot image
+            // of its own to stage, and whether the medium boots depends on the firmware.
+            return Err(StepError {
+                code: UNSUPPORTED_STEP_ERROR,
+                message: "a restart from Windows into the boot image needs the boot image staged on the disk, which osdgate-agent does not do; restart into the installed operating system (HD), or end the task sequence and boot the osdgate medium".to_owned(),
+            });
+        }
         Ok(Completion {
             message: format!("restart into {into:?}"),
             restart_into: Some(into),

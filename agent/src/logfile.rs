@@ -43,6 +43,13 @@ impl SmstsLog {
         self.folder.join(format!("{LOG_STEM}.log"))
     }
 
+    /// Moves the log and its rolled copies to `folder`, where the next records go.
+    pub fn move_to(&mut self, folder: &Path) -> io::Result<()> {
+        crate::placement::move_logs(&self.folder, folder)?;
+        self.folder = folder.to_owned();
+        Ok(())
+    }
+
     /// Appends one record (`source` is `file.rs:line` or a short name); rolls the file over first
     /// when it would grow beyond the policy's size.
     pub fn write(&mut self, severity: Severity, message: &str, source: &str) -> io::Result<()> {

@@ -42,8 +42,11 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Where the engine keeps its state, the log and the status queue (survives restarts).
-        #[arg(long, value_name = "DIR", default_value = "osdgate-agent-state")]
-        state: PathBuf,
+        /// Default: `osdgate-agent-state` for a dry run; a real run keeps them where ConfigMgr does
+        /// (X:\_SMSTaskSequence and X:\Windows\Temp\SMSTSLog, then _SMSTaskSequence on the
+        /// Windows drive once it is partitioned, then %SystemRoot%\CCM\Logs in the full OS).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
         /// A real run's content, staged in this folder (a Windows path; one folder per content ID
         /// holding the content's files), verified against the policy's SHA-256 before use.
         #[arg(long, value_name = "DIR")]
@@ -73,7 +76,8 @@ fn main() -> ExitCode {
                 bundle,
                 policy_file,
                 deployment,
-                state_folder: state,
+                place_automatically: !dry_run && state.is_none(),
+                state_folder: state.unwrap_or_else(|| PathBuf::from("osdgate-agent-state")),
                 dry_run,
                 now: Timestamp::from_unix_seconds(now),
                 drive_root,

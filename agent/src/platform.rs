@@ -186,92 +186,109 @@ impl RealMachine {
         self.drives.host_path(path).map_err(|message| StepError { code: GENERIC_ERROR, message })
     }
 
-    /// The `Command` for `invocation`. On Windows the arguments go in as the recorded text
-    /// (`raw_arg`), so the child's command line is the recorded one; elsewhere as the argument list.
-    fn command(&self, invocation: &Invocation) -> Result<Command, StepError> {
-        let mut command = Command::new(&invocation.program);
-        #[cfg(windows)]
-        {
-            use std::os::windows::process::CommandExt;
-            let tail = invocation.arguments_text();
-            if !tail.is_empty() {
-                command.raw_arg(tail);
-            }
-        }
-        #[cfg(not(windows))]
-        command.args(&invocation.arguments);
-        if let Some(folder) = &invocation.working_directory {
-            let host = self.host_path(folder)?;
-            if !host.is_dir() {
-                return Err(StepError {
-                    code: crate::executor::CONTENT_MISSING_ERROR,
-                    message: format!("the start-in folder {folder} does not exist"),
-                });
-            }
-            command.current_dir(host);
-        }
-        if !self.tools.is_empty() {
-            let mut folders: Vec<PathBuf> = self.tools.clone();
-            if let Some(path) = std::env::var_os("PATH") {
-                folders.extend(std::env::split_paths(&path));
-            }
-            let joined: OsString = std::env::join_paths(folders).map_err(|e| StepError {
-                code: GENERIC_ERROR,
-                message: format!("a tools folder cannot be put on the PATH: {e}"),
-            })?;
-            command.env("PATH", joined);
-        }
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        Ok(command)
-    }
-
     fn spawn(&self, invocation: &Invocation) -> Result<Exit, StepError> {
-        let mut child = self.command(invocation)?.spawn().map_err(|e| StepError {
-            code: if e.kind() == io::ErrorKind::NotFound {
-                CONTENT_MISSING_ERROR
-            } else {
-                GENERIC_ERROR
-            },
-            message: format!("cannot start {} ({e})", invocation.program),
+        spawn(&self.drives, &self.tools, invocation)
+    }
+}
+
+/// The `Command` for `invocation`. On Windows the arguments go in as the recorded text
+/// (`raw_arg`), so the child's command line is the recorded one; elsewhere as the argument list.
+/// `tools` are searched before the `PATH`.
+fn command(
+    drives: &Drives,
+    tools: &[PathBuf],
+    invocation: &Invocation,
+) -> Result<Command, StepError> {
+    let mut command = Command::new(&invocation.program);
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        let tail = invocation.arguments_text();
+        if !tail.is_empty() {
+            command.raw_arg(tail);
+        }
+    }
+    #[cfg(not(windows))]
+    command.args(&invocation.arguments);
+    if let Some(folder) = &invocation.working_directory {
+        let host = drives
+            .host_path(folder)
+            .map_err(|message| StepError { code: GENERIC_ERROR, message })?;
+        if !host.is_dir() {
+            return Err(StepError {
+                code: crate::executor::CONTENT_MISSING_ERROR,
+                message: format!("the start-in folder {folder} does not exist"),
+            });
+        }
+        command.current_dir(host);
+    }
+    if !tools.is_empty() {
+        let mut folders: Vec<PathBuf> = tools.to_vec();
+        if let Some(path) = std::env::var_os("PATH") {
+            folders.extend(std::env::split_paths(&path));
+        }
+        let joined: OsString = std::env::join_paths(folders).map_err(|e| StepError {
+            code: GENERIC_ERROR,
+            message: format!("a tools folder cannot be put on the PATH: {e}"),
         })?;
-        let output = collect_output(&mut child);
-        let deadline = invocation.timeout_seconds.map(|s| Instant::now() + Duration::from_secs(s));
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) => {}
-                Err(e) => {
-                    return Err(StepError {
-                        code: GENERIC_ERROR,
-                        message: format!("cannot wait for {} ({e})", invocation.program),
-                    });
-                }
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                let _ = child.kill();
-                let _ = child.wait();
+        command.env("PATH", joined);
+    }
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    Ok(command)
+}
+
+/// Starts `invocation` and waits for it (at most its timeout); returns its exit code and the end of
+/// its output.
+pub fn spawn(
+    drives: &Drives,
+    tools: &[PathBuf],
+    invocation: &Invocation,
+) -> Result<Exit, StepError> {
+    let mut child = command(drives, tools, invocation)?.spawn().map_err(|e| StepError {
+        code: if e.kind() == io::ErrorKind::NotFound {
+            CONTENT_MISSING_ERROR
+        } else {
+            GENERIC_ERROR
+        },
+        message: format!("cannot start {} ({e})", invocation.program),
+    })?;
+    let output = collect_output(&mut child);
+    let deadline = invocation.timeout_seconds.map(|s| Instant::now() + Duration::from_secs(s));
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => {
                 return Err(StepError {
-                    code: TIMEOUT_ERROR,
-                    message: format!(
-                        "{} ran longer than the step's timeout ({} s) and was stopped",
-                        invocation.program,
-                        invocation.timeout_seconds.unwrap_or_default()
-                    ),
+                    code: GENERIC_ERROR,
+                    message: format!("cannot wait for {} ({e})", invocation.program),
                 });
             }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        // A program that left a child process holding its output open does not hold the step up.
-        let output = output.recv_timeout(Duration::from_secs(5)).unwrap_or_else(|_| {
-            "(output not collected: a process it started keeps it open)".to_owned()
-        });
-        let code = match status.code() {
-            // Windows exit codes are DWORDs (HRESULTs are negative as i32).
-            Some(code) => code as u32,
-            None => GENERIC_ERROR,
-        };
-        Ok(Exit { code, output })
-    }
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(StepError {
+                code: TIMEOUT_ERROR,
+                message: format!(
+                    "{} ran longer than the step's timeout ({} s) and was stopped",
+                    invocation.program,
+                    invocation.timeout_seconds.unwrap_or_default()
+                ),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // A program that left a child process holding its output open does not hold the step up.
+    let output = output.recv_timeout(Duration::from_secs(5)).unwrap_or_else(|_| {
+        "(output not collected: a process it started keeps it open)".to_owned()
+    });
+    let code = match status.code() {
+        // Windows exit codes are DWORDs (HRESULTs are negative as i32).
+        Some(code) => code as u32,
+        None => GENERIC_ERROR,
+    };
+    Ok(Exit { code, output })
 }
 
 /// Reads the child's stdout and stderr on two threads; the channel gets their ends, joined, once

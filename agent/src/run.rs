@@ -18,13 +18,15 @@ use osdgate_model::media::bundle::MediaConfig;
 use osdgate_model::media::layout::MEDIA_CONFIG;
 use osdgate_model::model::{DeploymentOption, TaskSequence, Timestamp};
 
-use crate::condition::NoMachineProbe;
+use crate::condition::{NoMachineProbe, Probe};
 use crate::engine::{
     Engine, Environment, Event, Observer, RunContext, RunOutcome, RunState, SkipReason,
 };
 use crate::executor::{DryRun, Machine, RecordedAction, StepExecutor};
 use crate::logfile::SmstsLog;
+use crate::placement::{Placed, SAVED_POLICY, check_resume_environment, move_folder};
 use crate::platform::{ContentSource, Drives, NoContent, RealMachine, StagedContent};
+use crate::probe::SystemProbe;
 use crate::state::{StateFile, write_atomically};
 use crate::status::StatusQueue;
 
@@ -51,6 +53,9 @@ pub struct RunOptions {
     pub tools: Vec<PathBuf>,
     /// A real run's staged content: the Windows path of a folder with one folder per content ID.
     pub staged_content: Option<String>,
+    /// A real run keeps its state and log where ConfigMgr does (`placement`) instead of in
+    /// `state_folder`.
+    pub place_automatically: bool,
 }
 
 /// How a run ended, for the exit code.
@@ -126,6 +131,8 @@ struct Reporter<'a> {
     screen: &'a mut dyn std::io::Write,
     sequence_name: String,
     queued: usize,
+    /// A real run's placement: the state folder and the log move as ConfigMgr's do.
+    placed: Option<Placed>,
 }
 
 fn now_ms() -> i64 {
@@ -298,7 +305,51 @@ impl Observer for Reporter<'_> {
     }
 
     fn save(&mut self, state: &RunState) -> Result<(), String> {
-        self.state_file.save(state).map_err(|e| e.to_string())
+        self.state_file.save(state).map_err(|e| e.to_string())?;
+        self.place(state)
+    }
+}
+
+impl Reporter<'_> {
+    /// Moves the state folder and the log where they belong for `state` (a real run only).
+    fn place(&mut self, state: &RunState) -> Result<(), String> {
+        let Some(placed) = self.placed.as_mut() else { return Ok(()) };
+        let wanted = placed.wanted_state_folder(state);
+        if wanted != placed.state_folder {
+            let (from, to) = (placed.host(&placed.state_folder)?, placed.host(&wanted)?);
+            move_folder(&from, &to).map_err(|e| {
+                format!(
+                    "cannot move the task sequence state from {} to {wanted}: {e}",
+                    placed.state_folder
+                )
+            })?;
+            let old = std::mem::replace(&mut placed.state_folder, wanted.clone());
+            self.state_file = StateFile::in_folder(&to).map_err(|e| e.to_string())?;
+            self.queue = StatusQueue::open(&to.join("status")).map_err(|e| e.to_string())?;
+            self.log(
+                Severity::Information,
+                &format!("The task sequence state moved from {old} to {wanted}"),
+            )?;
+        }
+        let Some(placed) = self.placed.as_mut() else { return Ok(()) };
+        let wanted = placed.wanted_log_folder(state);
+        if wanted != placed.log_folder {
+            let to = placed.host(&wanted)?;
+            let old = std::mem::replace(&mut placed.log_folder, wanted.clone());
+            self.log
+                .move_to(&to)
+                .map_err(|e| format!("cannot move smsts.log from {old} to {wanted}: {e}"))?;
+            self.log(Severity::Information, &format!("smsts.log moved from {old} to {wanted}"))?;
+        }
+        Ok(())
+    }
+
+    /// The state folder on the host.
+    fn state_folder(&self, fixed: &Path) -> Result<PathBuf, String> {
+        match &self.placed {
+            Some(placed) => placed.host(&placed.state_folder),
+            None => Ok(fixed.to_owned()),
+        }
     }
 }
 
@@ -328,6 +379,26 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
         };
         Some(RealMachine::new(drives, options.tools.clone(), content))
     };
+    // A real run without --state keeps its state and log where ConfigMgr keeps them.
+    let placed = match (&real, options.place_automatically) {
+        (Some(machine), true) => {
+            let (placed, saved) = Placed::at_start(machine.drives.clone())?;
+            if let (Some(saved), Drives::Windows) = (&saved, &machine.drives) {
+                let system_drive = std::env::var("SystemDrive").ok();
+                check_resume_environment(saved.environment, system_drive.as_deref())?;
+            }
+            Some(placed)
+        }
+        _ => None,
+    };
+    let state_folder = match &placed {
+        Some(placed) => placed.host(&placed.state_folder)?,
+        None => options.state_folder.clone(),
+    };
+    let log_folder = match &placed {
+        Some(placed) => placed.host(&placed.log_folder)?,
+        None => state_folder.join("logs"),
+    };
     let media = read_media_config(&options.bundle)?;
     let expires = Timestamp::parse(&media.expires_at)
         .map_err(|e| format!("--bundle: media.json expires_at: {e}"))?;
@@ -348,12 +419,10 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
             )
         })?;
 
-    let state_file = StateFile::in_folder(&options.state_folder).map_err(|e| e.to_string())?;
-    let log_folder = options.state_folder.join("logs");
+    let state_file = StateFile::in_folder(&state_folder).map_err(|e| e.to_string())?;
     let log = SmstsLog::open(&log_folder, RolloverPolicy::default())
         .map_err(|e| format!("cannot open the log folder {}: {e}", log_folder.display()))?;
-    let queue =
-        StatusQueue::open(&options.state_folder.join("status")).map_err(|e| e.to_string())?;
+    let queue = StatusQueue::open(&state_folder.join("status")).map_err(|e| e.to_string())?;
     let engine = Engine::new(sequence.clone());
     let mut reporter = Reporter {
         log,
@@ -362,6 +431,7 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
         screen,
         sequence_name: sequence.name.clone(),
         queued: 0,
+        placed: placed.clone(),
     };
 
     let mut state = match state_file.load().map_err(|e| e.to_string())? {
@@ -369,7 +439,10 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
         None => {
             let context = RunContext {
                 deployment_id: policy.deployment_id.clone(),
-                log_path: log_folder.display().to_string(),
+                log_path: match &placed {
+                    Some(placed) => placed.log_folder.clone(),
+                    None => log_folder.display().to_string(),
+                },
                 download_on_demand: policy.deployment_option
                     == DeploymentOption::DownloadWhenNeeded,
                 smbios_uuid: None,
@@ -383,11 +456,19 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
                 engine.initial_state(&context, Environment::WindowsPe, &variables).map_err(
                     |e| format!("--policy: deployments[{}].variables: {e}", policy.deployment_id),
                 )?;
+            if !options.dry_run {
+                // The full OS continues from this copy (SetupComplete.cmd names it).
+                let bytes = serde_json::to_vec_pretty(&policy).map_err(|e| e.to_string())?;
+                let saved = state_folder.join(SAVED_POLICY);
+                write_atomically(&saved, &bytes)
+                    .map_err(|e| format!("cannot write {}: {e}", saved.display()))?;
+            }
             reporter.log(
                 Severity::Information,
                 &format!(
-                    "osdgate-agent {} dry run: medium {} ({}), deployment {} from {}",
+                    "osdgate-agent {} {}: medium {} ({}), deployment {} from {}",
                     osdgate_model::VERSION,
+                    if options.dry_run { "dry run" } else { "run" },
                     media.media_id,
                     media.name,
                     policy.deployment_id,
@@ -400,14 +481,14 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
     if state.deployment_id != policy.deployment_id {
         return Err(format!(
             "--state {} holds a run of deployment {}, not {}; use another state folder",
-            options.state_folder.display(),
+            state_folder.display(),
             state.deployment_id,
             policy.deployment_id
         ));
     }
 
-    let record_path =
-        options.state_folder.join(if options.dry_run { DRY_RUN_RECORD } else { ACTION_RECORD });
+    let record_name = if options.dry_run { DRY_RUN_RECORD } else { ACTION_RECORD };
+    let record_path = state_folder.join(record_name);
     let mut recorded: Vec<RecordedAction> = match fs::read(&record_path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
             format!(
@@ -420,19 +501,36 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
     let end = match real {
         None => {
             let mut executor = StepExecutor::new(DryRun::default(), policy.content.clone());
-            let end =
-                run_until_end(&engine, &mut state, &mut executor, &mut reporter, &state_file)?;
+            let probe = NoMachineProbe;
+            let end = run_until_end(
+                &engine,
+                &mut state,
+                &mut executor,
+                &probe,
+                &mut reporter,
+                &state_file,
+            )?;
             recorded.append(&mut executor.machine.actions);
             end
         }
         Some(machine) => {
+            let probe =
+                SystemProbe { drives: machine.drives.clone(), tools: machine.tools.clone() };
             let mut executor = StepExecutor::new(machine, policy.content.clone());
-            let end =
-                run_until_end(&engine, &mut state, &mut executor, &mut reporter, &state_file)?;
+            let end = run_until_end(
+                &engine,
+                &mut state,
+                &mut executor,
+                &probe,
+                &mut reporter,
+                &state_file,
+            )?;
             recorded.append(&mut executor.machine.actions);
             end
         }
     };
+    // The state folder may have moved to the disk during the run.
+    let record_path = reporter.state_folder(&state_folder)?.join(record_name);
     let bytes = serde_json::to_vec_pretty(&recorded).map_err(|e| e.to_string())?;
     write_atomically(&record_path, &bytes)
         .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
@@ -457,14 +555,14 @@ fn run_until_end<M: Machine>(
     engine: &Engine,
     state: &mut RunState,
     executor: &mut StepExecutor<M>,
+    probe: &dyn Probe,
     reporter: &mut Reporter<'_>,
     state_file: &StateFile,
 ) -> Result<RunEnd, String> {
     let dry_run = executor.machine.passes_restarts();
     let end = loop {
         let environment_before = state.environment;
-        let outcome =
-            engine.run(state, executor, &NoMachineProbe, reporter).map_err(|e| e.to_string())?;
+        let outcome = engine.run(state, executor, probe, reporter).map_err(|e| e.to_string())?;
         match outcome {
             RunOutcome::RestartRequired { into } => {
                 // The dry run records the restart and resumes from the state file, as the agent

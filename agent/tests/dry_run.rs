@@ -177,3 +177,91 @@ fn clear_refusals() {
     assert!(String::from_utf8_lossy(&help.stdout).contains("NOT YET CONNECTED TO THE RELAY"));
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+/// A step the agent cannot run fails with E_NOTIMPL (0x80004001) and a message that says so; its
+/// continue-on-error decides whether the sequence goes on.
+#[test]
+fn steps_the_agent_cannot_run_fail_with_e_notimpl_and_follow_continue_on_error() {
+    let folder = scratch("dry-run-notimpl");
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&policy).unwrap()).unwrap();
+    let install = |continue_on_error: bool| {
+        serde_json::json!({
+            "node": "step", "type": "install_application", "name": "Install Apps",
+            "continue_on_error": continue_on_error,
+        })
+    };
+    let after = serde_json::json!({ "node": "step", "type": "run_command_line", "name": "After", "action": "echo after" });
+    for (continue_on_error, expected_code, after_runs) in [(true, 0, true), (false, 1, false)] {
+        value["deployments"][0]["task_sequence"]["steps"] =
+            serde_json::json!([install(continue_on_error), after.clone()]);
+        std::fs::write(&policy, serde_json::to_vec(&value).unwrap()).unwrap();
+        let state = folder.join(format!("state-{continue_on_error}"));
+        let output = agent(&[
+            "run",
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--dry-run",
+            "--state",
+            state.to_str().unwrap(),
+        ]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(expected_code), "{stdout}");
+        assert!(
+            stdout.contains("[1/2] Install Apps: FAILED 0x80004001: osdgate-agent does not run SMS_TaskSequence_InstallApplicationAction steps"),
+            "{stdout}"
+        );
+        assert_eq!(stdout.contains("[2/2] After: done"), after_runs, "{stdout}");
+        let failed: Vec<StatusPost> = std::fs::read_dir(state.join("status"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+            .map(|e| serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap())
+            .filter(|p: &StatusPost| p.state == StepState::Failed && p.step == "Install Apps")
+            .collect();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].error_code.as_deref(), Some("0x80004001"));
+    }
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+/// A restart from the full OS into the boot image is refused with E_NOTIMPL (the agent stages no
+/// boot image), after a restart into the full OS went through.
+#[test]
+fn restart_from_windows_into_the_boot_image_is_refused() {
+    let folder = scratch("dry-run-restart-winpe");
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&policy).unwrap()).unwrap();
+    let restart = |name: &str, target: &str| {
+        serde_json::json!({
+            "node": "step", "type": "restart", "name": name,
+            "variables": [{ "name": "SMSRebootTarget", "property": "Target", "value": target }],
+        })
+    };
+    value["deployments"][0]["task_sequence"]["steps"] =
+        serde_json::json!([restart("Into Windows", "HD"), restart("Into WinPE", "WinPE")]);
+    std::fs::write(&policy, serde_json::to_vec(&value).unwrap()).unwrap();
+    let state = folder.join("state");
+    let output = agent(&[
+        "run",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--dry-run",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("[1/2] Into Windows: done"), "{stdout}");
+    assert!(
+        stdout.contains("[2/2] Into WinPE: FAILED 0x80004001: a restart from Windows into the boot image needs the boot image staged"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&folder).unwrap();
+}

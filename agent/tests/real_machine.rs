@@ -277,3 +277,188 @@ fn drive_paths_map_to_folders_and_never_climb_out() {
     assert!(drives.host_path("\\\\server\\share").unwrap_err().contains("not a path on a drive"));
     assert!(Drives::host(None).unwrap_err().contains("--drive-root"));
 }
+
+/// Without `--state`, a real run keeps its state and log where ConfigMgr does: on the RAM disk
+/// first, on the Windows drive once it is partitioned (so the restart finds them), in
+/// `%SystemRoot%\CCM\Logs\SMSTSLog` in the full OS and `%SystemRoot%\CCM\Logs` at the end. The
+/// restart is simulated as Windows does it: the RAM disk is gone and the Windows partition is C:.
+#[test]
+fn real_run_places_state_and_log_as_configmgr_and_finds_them_after_the_restart() {
+    let folder = scratch("real-placement");
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    let drives = folder.join("drives");
+    real_fixture::stage_content(&policy, &drives);
+    let tools = tools(&folder);
+    let log = folder.join("tools.log");
+    let b = bundle.to_str().unwrap();
+    let common = |policy: &Path| -> Vec<String> {
+        [
+            "run",
+            "--bundle",
+            b,
+            "--policy",
+            policy.to_str().unwrap(),
+            "--drive-root",
+            drives.to_str().unwrap(),
+            "--tools",
+            tools.to_str().unwrap(),
+            "--content",
+            "X:\\Windows\\Temp\\osdgate\\content",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+    };
+    let run = |args: &[String]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = agent(&args, &log);
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.code(), text)
+    };
+
+    // Windows PE: partitioned, applied, set up; restarting into the full OS.
+    let (code, text) = run(&common(&policy));
+    assert_eq!(code, Some(3), "{text}");
+    assert!(!drives.join("x/_SMSTaskSequence").exists(), "the state left the RAM disk");
+    let on_disk = drives.join("w/_SMSTaskSequence");
+    for file in ["state.json", "policy.json", "actions.json"] {
+        assert!(on_disk.join(file).is_file(), "{file} on the Windows drive");
+    }
+    assert!(!drives.join("x/Windows/Temp/SMSTSLog/smsts.log").exists());
+    let winpe_log = std::fs::read(on_disk.join("Logs/Smstslog/smsts.log")).unwrap();
+    let parsed = osdgate_model::cmtrace::read_log(&winpe_log);
+    assert!(parsed.skipped.is_empty());
+    let messages: Vec<&str> = parsed.records.iter().map(|r| r.record.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("moved from X:\\_SMSTaskSequence to W:\\_SMSTaskSequence")),
+        "{messages:#?}"
+    );
+    assert!(messages.iter().any(|m| m.contains("smsts.log moved from X:\\Windows\\Temp\\SMSTSLog to W:\\_SMSTaskSequence\\Logs\\Smstslog")), "{messages:#?}");
+    assert!(
+        messages[0].contains("osdgate-agent")
+            && messages.iter().any(|m| m.starts_with("Start executing step 1 of 7")),
+        "the log from before the move came along"
+    );
+
+    // The restart: the RAM disk is gone, Windows sees its partition as C:.
+    std::fs::remove_dir_all(drives.join("x")).unwrap();
+    std::fs::rename(drives.join("w"), drives.join("c")).unwrap();
+    let saved_policy = drives.join("c/_SMSTaskSequence/policy.json");
+    let (code, text) = run(&common(&saved_policy));
+    assert_eq!(code, Some(3), "{text}");
+    assert!(
+        text.contains("Resuming task sequence") && text.contains("[7/7] Restart Computer: done"),
+        "{text}"
+    );
+    assert!(
+        drives.join("c/Windows/CCM/Logs/SMSTSLog/smsts.log").is_file(),
+        "the full OS's log folder"
+    );
+    assert!(!drives.join("c/_SMSTaskSequence/Logs/Smstslog/smsts.log").exists());
+
+    let (code, text) = run(&common(&saved_policy));
+    assert_eq!(code, Some(0), "{text}");
+    let final_log = std::fs::read(drives.join("c/Windows/CCM/Logs/smsts.log")).unwrap();
+    assert!(!drives.join("c/Windows/CCM/Logs/SMSTSLog/smsts.log").exists());
+    let parsed = osdgate_model::cmtrace::read_log(&final_log);
+    assert!(parsed.skipped.is_empty());
+    let messages: Vec<&str> = parsed.records.iter().map(|r| r.record.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with("Start executing step 1 of 7")),
+        "one log from the first step"
+    );
+    assert_eq!(messages.iter().filter(|m| m.starts_with("Resuming task sequence")).count(), 2);
+    assert!(messages.last().unwrap().contains("completed"), "{messages:#?}");
+
+    // Every status message queued once, in the state folder that moved.
+    let status: Vec<_> = std::fs::read_dir(drives.join("c/_SMSTaskSequence/status"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .collect();
+    assert_eq!(
+        status.len(),
+        7 + 7 + 2 + 1,
+        "started and succeeded per step, a running per restart, completed"
+    );
+
+    // A corrupted state file gives a clear message, and nothing runs.
+    std::fs::write(drives.join("c/_SMSTaskSequence/state.json"), b"{\"version\": 1, \"deploy")
+        .unwrap();
+    let before = std::fs::read_to_string(&log).unwrap();
+    let (code, text) = run(&common(&saved_policy));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("state.json is not a state file of this agent")
+            && text.contains("remove it to start the task sequence over"),
+        "{text}"
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), before, "no program started");
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+/// File, folder and registry conditions answered on the machine (registry through `reg.exe query`,
+/// here a stand-in printing what Windows' reg prints); WMI is not evaluable and the step's
+/// continue-on-error decides.
+#[test]
+fn real_run_evaluates_file_folder_and_registry_conditions() {
+    let folder = scratch("real-conditions");
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    let ran = real_fixture::use_condition_sequence(&policy);
+    let tools = tools(&folder);
+    fake_tool(
+        &tools,
+        "reg.exe",
+        r#"case "$2|$4" in
+  *osdgate-test\|Version) printf '\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\osdgate-test\r\n    Version    REG_SZ    10.0\r\n\r\n'; exit 0;;
+  *osdgate-test\|Count) printf '\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\osdgate-test\r\n    Count    REG_DWORD    0x1f\r\n\r\n'; exit 0;;
+  *) echo 'ERROR: The system was unable to find the specified registry key or value.' >&2; exit 1;;
+esac"#,
+    );
+    let drives = folder.join("drives");
+    std::fs::create_dir_all(drives.join("x/work")).unwrap();
+    std::fs::write(drives.join("x/marker.txt"), b"here").unwrap();
+    let log = folder.join("tools.log");
+    let state = folder.join("state");
+    let output = agent(
+        &[
+            "run",
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--drive-root",
+            drives.to_str().unwrap(),
+            "--tools",
+            tools.to_str().unwrap(),
+        ],
+        &log,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    real_fixture::check_condition_run(&stdout, &ran);
+    let queried: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("reg.exe"))
+        .map(|l| l.split('\t').skip(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(
+        queried.contains(&"query HKEY_LOCAL_MACHINE\\SOFTWARE\\osdgate-test /v Version".to_owned()),
+        "{queried:?}"
+    );
+    std::fs::remove_dir_all(&folder).unwrap();
+}

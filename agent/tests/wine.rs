@@ -62,6 +62,7 @@ fn windows_agent_dry_run_under_wine_matches_linux() {
 
     let wine = wine_binary();
     let prefix = folder.join("prefix");
+    copy_prefix(&prefix);
     let wine_state = folder.join("wine-state");
     let output = Command::new(&wine)
         .arg(bin.join("osdgate-agent.exe"))
@@ -106,6 +107,44 @@ fn windows_agent_dry_run_under_wine_matches_linux() {
     let log = std::fs::read(wine_state.join("logs/smsts.log")).unwrap();
     assert!(osdgate_model::cmtrace::read_log(&log).skipped.is_empty());
     std::fs::remove_dir_all(&folder).unwrap();
+}
+
+/// An initialized Wine prefix, made once per Wine version in the test's target folder and copied
+/// for each test (initializing one takes about 20 s; a copy, a fraction of a second).
+fn template_prefix() -> &'static Path {
+    static TEMPLATE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let wine = wine_binary();
+        let version = Command::new(&wine).arg("--version").output().unwrap();
+        let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+        let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wine-prefix-template");
+        let marker = folder.join("osdgate-wine-version");
+        if std::fs::read_to_string(&marker).is_ok_and(|v| v == version) {
+            return folder.join("prefix");
+        }
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        let prefix = folder.join("prefix");
+        let init = Command::new(&wine)
+            .args(["cmd.exe", "/c", "exit"])
+            .env("WINEPREFIX", &prefix)
+            .env("WINEDEBUG", "-all")
+            .output()
+            .unwrap();
+        let _ = Command::new(wine.with_file_name("wineserver"))
+            .arg("-k")
+            .env("WINEPREFIX", &prefix)
+            .status();
+        assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+        std::fs::write(&marker, version).unwrap();
+        prefix
+    })
+}
+
+/// Copies the initialized prefix to `prefix` (symbolic links kept: `dosdevices` is made of them).
+fn copy_prefix(prefix: &Path) {
+    let copied = Command::new("cp").arg("-a").arg(template_prefix()).arg(prefix).status().unwrap();
+    assert!(copied.success(), "cannot copy the Wine prefix to {}", prefix.display());
 }
 
 /// Builds a mingw program from `tests/wine/NAME.c` into `output`.
@@ -169,9 +208,8 @@ impl WineMachine {
             drives,
             tool_log: folder.join("tools.log"),
         };
-        // Create the prefix, then map the drives.
-        let init = machine.command().args(["cmd.exe", "/c", "exit"]).output().unwrap();
-        assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+        // A copy of the initialized prefix, then the drives mapped.
+        copy_prefix(&machine.prefix);
         for letter in ["x", "w", "s"] {
             let link = machine.prefix.join("dosdevices").join(format!("{letter}:"));
             let _ = std::fs::remove_file(&link);
@@ -230,21 +268,16 @@ fn windows_agent_real_run_under_wine_starts_the_recorded_command_lines() {
         .unwrap();
     assert!(linux.status.success());
 
-    let state = folder.join("state");
-    let (b, p, s, t) = (
-        windows_path(&bundle),
-        windows_path(&policy),
-        windows_path(&state),
-        windows_path(&machine.tools),
-    );
+    // No --state: the state starts in X:\_SMSTaskSequence and moves to W:\_SMSTaskSequence once the
+    // disk is partitioned; the next starts find it there.
+    let state = machine.drives.join("w/_SMSTaskSequence");
+    let (b, p, t) = (windows_path(&bundle), windows_path(&policy), windows_path(&machine.tools));
     let args = [
         "run",
         "--bundle",
         &b,
         "--policy",
         &p,
-        "--state",
-        &s,
         "--tools",
         &t,
         "--content",
@@ -294,6 +327,15 @@ fn windows_agent_real_run_under_wine_starts_the_recorded_command_lines() {
         std::fs::read_to_string(machine.drives.join("w/Windows/Panther/unattend.xml")).unwrap();
     assert!(unattend.contains("<ComputerName>LAPTOP-0042</ComputerName>"));
     assert!(machine.drives.join("w/Windows/Setup/Scripts/SetupComplete.cmd").exists());
+    assert!(!machine.drives.join("x/_SMSTaskSequence").exists(), "the state left the RAM disk");
+    // In the "full OS" (Wine's C:\windows) the log ends in %SystemRoot%\CCM\Logs.
+    let log = std::fs::read(machine.prefix.join("drive_c/windows/CCM/Logs/smsts.log")).unwrap();
+    let parsed = osdgate_model::cmtrace::read_log(&log);
+    assert!(parsed.skipped.is_empty());
+    assert!(
+        parsed.records.iter().any(|r| r.record.message.starts_with("Start executing step 1 of 7"))
+    );
+    assert!(parsed.records.last().unwrap().record.message.contains("completed"));
     std::fs::remove_dir_all(&folder).unwrap();
 }
 
@@ -340,5 +382,39 @@ fn windows_agent_run_command_line_under_wine_cmd() {
     };
     assert_eq!(command_line, "cmd.exe /d /s /c \"echo LAPTOP-0042> \"out put.txt\" & exit 3\"");
     assert_eq!(working_directory.as_deref(), Some("X:\\work folder"));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+/// File, folder and registry conditions on the Windows build, the registry read by Wine's own
+/// `reg.exe` from keys the test adds; WMI is not evaluable and continue-on-error decides.
+#[test]
+#[ignore = "needs the cross-built Windows agent: run by `cargo xtask test` (OSDGATE_AGENT_WINDOWS_EXE)"]
+fn windows_agent_conditions_under_wine() {
+    let folder = scratch("wine-conditions");
+    let machine = WineMachine::new(&folder);
+    let (bundle, policy) = fixture(&folder, "2099-01-01T00:00:00Z");
+    let ran = real_fixture::use_condition_sequence(&policy);
+    std::fs::create_dir_all(machine.drives.join("x/work")).unwrap();
+    std::fs::write(machine.drives.join("x/marker.txt"), b"here").unwrap();
+    for (value, kind, data) in [("Version", "REG_SZ", "10.0"), ("Count", "REG_DWORD", "31")] {
+        let key = "HKLM\\SOFTWARE\\osdgate-test";
+        let added = machine
+            .command()
+            .args(["reg.exe", "add", key, "/v", value, "/t", kind, "/d", data, "/f"])
+            .output()
+            .unwrap();
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    }
+    let state = folder.join("state");
+    let (b, p, s) = (windows_path(&bundle), windows_path(&policy), windows_path(&state));
+    let output = machine.agent(&["run", "--bundle", &b, "--policy", &p, "--state", &s]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    real_fixture::check_condition_run(&stdout, &ran);
     std::fs::remove_dir_all(&folder).unwrap();
 }

@@ -19,14 +19,14 @@ use osdgate_model::wim::{IntegrityOutcome, PrepareOptions, WimSource};
 
 use crate::output::{EXIT_UNREADABLE, write_file_atomically, write_stdout};
 
-/// A WIM file read by ranges.
-struct FileSource {
+/// A file read by ranges (a WIM here, an ISO in `media`).
+pub(crate) struct FileSource {
     file: RefCell<File>,
     size: u64,
 }
 
 impl FileSource {
-    fn open(path: &Path) -> Result<FileSource> {
+    pub(crate) fn open(path: &Path) -> Result<FileSource> {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let size =
             file.metadata().with_context(|| format!("cannot read {}", path.display()))?.len();

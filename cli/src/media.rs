@@ -2,22 +2,29 @@
 //! formats live in `osdgate_model::media`; this module reads files, draws random bytes from the OS,
 //! writes outputs atomically and prints.
 
-use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use osdgate_model::media::bundle::{
-    Bundle, BundleInput, ManifestEntry, build_bundle, plan_medium, read_manifest, resolve_roots,
-    verify_files, write_zip,
+    Bundle, BundleInput, Manifest, ManifestEntry, VerifyProblem, build_bundle, plan_medium,
+    read_manifest, resolve_roots, verify_boot_loader, verify_files, verify_medium, write_zip,
 };
 use osdgate_model::media::fat::{Content, MediumFile, Part};
 use osdgate_model::media::identity::{DEFAULT_KDF, KdfParams, MediaRandom, Protection};
-use osdgate_model::media::usb::{UsbImage, UsbOptions, bundle_files};
+use osdgate_model::media::iso::{BOOT_LOADER, IsoImage, IsoOptions, PLATFORM_EFI};
+use osdgate_model::media::iso_read::read_iso;
+use osdgate_model::media::layout::{BUNDLE_DIR, MANIFEST};
+use osdgate_model::media::usb::{
+    TABLE_BYTES, UsbImage, UsbOptions, bundle_files, check_boot_files, read_partition,
+};
 use osdgate_model::trust::{TrustCertificate, read_certificates};
 use sha2::{Digest, Sha256};
 
+use crate::bootimage_wim::FileSource;
 use crate::check::{now_from, read_document};
 use crate::output::{folder_of, write_atomically, write_file_atomically};
 
@@ -67,13 +74,25 @@ struct BuildArgs {
     output: PathBuf,
 }
 
+/// A bundle's inputs beyond the medium's.
+#[derive(Debug, Args)]
+struct BundleArgs {
+    #[command(flatten)]
+    build: BuildArgs,
+    /// The Windows PE boot files the bundle will be copied beside (a folder, a WinPE or ConfigMgr
+    /// boot ISO, or a zip): listed in the manifest, so `media verify` can check the whole medium.
+    #[arg(long)]
+    boot_files: Option<PathBuf>,
+}
+
 /// A USB image's inputs beyond the bundle's.
 #[derive(Debug, Args)]
 struct UsbArgs {
     #[command(flatten)]
     build: BuildArgs,
     /// The Windows PE boot files, prepared with `osdgate bootimage script`: a folder (the ADK's
-    /// `media` folder after copype, or a copy of a WinPE ISO's files) or a zip of one.
+    /// `media` folder after copype, or a copy of a WinPE ISO's files), a WinPE or ConfigMgr boot
+    /// ISO, or a zip of the folder.
     #[arg(long)]
     boot_files: PathBuf,
     /// Free space to leave on the stick's volume, in MiB.
@@ -81,16 +100,34 @@ struct UsbArgs {
     free_mib: u64,
 }
 
+/// An ISO's inputs beyond the bundle's.
+#[derive(Debug, Args)]
+struct IsoArgs {
+    #[command(flatten)]
+    build: BuildArgs,
+    /// The Windows PE boot files, prepared with `osdgate bootimage script`: a folder, a WinPE or
+    /// ConfigMgr boot ISO, or a zip of the folder.
+    #[arg(long)]
+    boot_files: PathBuf,
+    /// The volume label (1–16 letters, digits or underscores).
+    #[arg(long, default_value = "OSDGATE")]
+    label: String,
+}
+
 #[derive(Debug, Subcommand)]
 enum MediaCommand {
     /// Build the bundle (a zip of the folder `osdgate`) to copy onto prepared boot media.
-    Bundle(BuildArgs),
+    Bundle(BundleArgs),
     /// Build a raw USB disk image (GPT, one FAT32 partition UEFI boots) holding the boot files and
     /// the bundle; write it to a stick with any imager (dd, Rufus in DD mode, balenaEtcher).
     Usb(UsbArgs),
-    /// Check a bundle against its manifest. Exit 1 when a file is missing or differs.
+    /// Build an ISO (ISO 9660 with Joliet names, booted by UEFI through El Torito) holding the boot
+    /// files and the bundle: the CD/DVD set, or a file for virtual machines and remote consoles.
+    Iso(IsoArgs),
+    /// Check a bundle zip, a USB image or an ISO against its manifest. Exit 1 when a file is
+    /// missing, differs or is not listed.
     Verify {
-        /// A bundle zip.
+        /// A bundle zip, a USB image or an ISO.
         file: PathBuf,
     },
 }
@@ -98,8 +135,9 @@ enum MediaCommand {
 /// Runs `osdgate media ...`.
 pub fn run(args: MediaArgs) -> ExitCode {
     let result = match args.command {
-        MediaCommand::Bundle(build) => cmd_bundle(&build),
+        MediaCommand::Bundle(bundle) => cmd_bundle(&bundle),
         MediaCommand::Usb(usb) => cmd_usb(&usb),
+        MediaCommand::Iso(iso) => cmd_iso(&iso),
         MediaCommand::Verify { file } => cmd_verify(&file),
     };
     match result {
@@ -175,7 +213,7 @@ fn load_roots(paths: &[PathBuf]) -> Result<Vec<TrustCertificate>> {
 }
 
 /// Preflight, the medium, its roots and the bundle: everything the three outputs share.
-fn bundle(args: &BuildArgs) -> Result<Bundle> {
+fn bundle(args: &BuildArgs, boot_files: &[ManifestEntry]) -> Result<Bundle> {
     let now = now_from(args.now.as_deref()).map_err(|e| anyhow!(e))?;
     let document = read_document(&args.document)
         .map_err(|e| anyhow!("--document {}: {e}", args.document.display()))?;
@@ -214,18 +252,28 @@ fn bundle(args: &BuildArgs) -> Result<Bundle> {
         random: &random(args)?,
         kdf,
         agent_exe: &agent,
+        boot_files,
     })
     .map_err(|e| anyhow!("{e}"))
 }
 
-fn cmd_bundle(args: &BuildArgs) -> Result<ExitCode> {
-    let bundle = bundle(args)?;
+fn cmd_bundle(bundle_args: &BundleArgs) -> Result<ExitCode> {
+    let args = &bundle_args.build;
+    let listed = match &bundle_args.boot_files {
+        Some(source) => {
+            let boot = BootFiles::load(source, &args.output)?;
+            boot_manifest(&boot)?
+        }
+        None => Vec::new(),
+    };
+    let bundle = bundle(args, &listed)?;
     let zip = write_zip(&bundle.files).map_err(|e| anyhow!("cannot write the zip: {e}"))?;
     write_atomically(&args.output, &zip)?;
     eprintln!(
-        "wrote {} ({} bytes): medium `{}` for {}, expires {}, public key {}",
+        "wrote {} ({} bytes, {} boot files listed): medium `{}` for {}, expires {}, public key {}",
         args.output.display(),
         zip.len(),
+        listed.len(),
         bundle.config.media_id,
         bundle.config.relay_url,
         bundle.config.expires_at,
@@ -264,22 +312,229 @@ fn zip_files(bytes: &[u8]) -> Result<(Vec<ManifestEntry>, Option<Vec<u8>>)> {
     Ok((files, manifest))
 }
 
-fn cmd_verify(path: &Path) -> Result<ExitCode> {
-    let bytes = read(path)?;
-    if !bytes.starts_with(b"PK\x03\x04") {
-        bail!("{}: not a bundle zip", path.display());
+/// What `verify` found on a medium: every file (path, size, SHA-256), the manifest's bytes and,
+/// on an ISO, the loader inside the El Torito FAT image.
+struct Found {
+    files: Vec<ManifestEntry>,
+    manifest: Option<Vec<u8>>,
+    loader: Option<Result<ManifestEntry, String>>,
+}
+
+impl Found {
+    fn add(&mut self, path: String, size: u64, reader: &mut dyn Read) -> Result<()> {
+        let is_manifest = path.eq_ignore_ascii_case(&format!("{BUNDLE_DIR}/{MANIFEST}"));
+        let mut kept = Vec::new();
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; 1 << 20];
+        let mut total = 0u64;
+        loop {
+            let n = reader.read(&mut buffer).with_context(|| format!("reading {path}"))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+            if is_manifest && kept.len() < 16 << 20 {
+                kept.extend_from_slice(&buffer[..n]);
+            }
+            total += n as u64;
+        }
+        if total != size {
+            bail!("{path}: {total} bytes could be read of the {size} its directory entry gives");
+        }
+        if is_manifest {
+            self.manifest = Some(kept);
+        }
+        self.files.push(ManifestEntry {
+            path,
+            size,
+            sha256: osdgate_model::hex::lower(&hasher.finalize()),
+        });
+        Ok(())
     }
-    let (files, manifest) = zip_files(&bytes).with_context(|| path.display().to_string())?;
-    let manifest =
-        manifest.ok_or_else(|| anyhow!("{}: holds no osdgate/manifest.json", path.display()))?;
-    let manifest = read_manifest(&manifest).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    let problems = verify_files(&manifest, &files);
+}
+
+/// Every file of an ISO, read through the model's strict ISO reader.
+fn iso_files(path: &Path) -> Result<Found> {
+    let source = FileSource::open(path)?;
+    let listing = read_iso(&source).map_err(|e| anyhow!("{e}"))?;
+    let mut found = Found { files: Vec::new(), manifest: None, loader: None };
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    for entry in listing.files {
+        file.seek(SeekFrom::Start(entry.offset))?;
+        found.add(entry.path, entry.size, &mut (&mut file).take(entry.size))?;
+    }
+    // The loader UEFI starts: `EFI/BOOT/BOOTX64.EFI` in the FAT image of the EFI boot entry.
+    let loader = match listing.boot.iter().find(|e| e.platform == PLATFORM_EFI && e.bootable) {
+        None => Err("the disc has no bootable UEFI El Torito entry".to_string()),
+        Some(entry) => {
+            let disk = Partition {
+                file: File::open(path)?,
+                start: u64::from(entry.lba) * 2048,
+                len: u64::from(entry.sector_count) * 512,
+                position: 0,
+            };
+            let mut inner = Found { files: Vec::new(), manifest: None, loader: None };
+            fatfs::FileSystem::new(disk, fatfs::FsOptions::new())
+                .map_err(|e| format!("its FAT volume cannot be read: {e}"))
+                .and_then(|fs| {
+                    walk_fat(fs.root_dir(), "", &mut inner).map_err(|e| format!("{e:#}"))
+                })
+                .and_then(|()| {
+                    inner
+                        .files
+                        .into_iter()
+                        .find(|f| f.path.eq_ignore_ascii_case(BOOT_LOADER))
+                        .ok_or_else(|| format!("it holds no {BOOT_LOADER}"))
+                })
+        }
+    };
+    found.loader = Some(loader);
+    Ok(found)
+}
+
+/// A byte range of a file, read-only, as a disk for `fatfs`.
+struct Partition {
+    file: File,
+    start: u64,
+    len: u64,
+    position: u64,
+}
+
+impl Read for Partition {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.len.saturating_sub(self.position);
+        let want = (buf.len() as u64).min(left) as usize;
+        self.file.seek(SeekFrom::Start(self.start + self.position))?;
+        let n = self.file.read(&mut buf[..want])?;
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl Write for Partition {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other("verify never writes to the image"))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Seek for Partition {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(at) => Some(at),
+            SeekFrom::Current(delta) => self.position.checked_add_signed(delta),
+            SeekFrom::End(delta) => self.len.checked_add_signed(delta),
+        };
+        match target {
+            Some(at) if at <= self.len => {
+                self.position = at;
+                Ok(at)
+            }
+            _ => Err(std::io::Error::other("seek outside the partition")),
+        }
+    }
+}
+
+fn walk_fat<T: fatfs::ReadWriteSeek>(
+    dir: fatfs::Dir<'_, T>,
+    prefix: &str,
+    found: &mut Found,
+) -> Result<()> {
+    for entry in dir.iter() {
+        let entry = entry.with_context(|| format!("reading the folder `{prefix}`"))?;
+        let name = entry.file_name();
+        if name == "." || name == ".." {
+            continue;
+        }
+        let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        if entry.is_dir() {
+            walk_fat(entry.to_dir(), &path, found)?;
+        } else {
+            let size = entry.len();
+            found.add(path, size, &mut entry.to_file())?;
+        }
+    }
+    Ok(())
+}
+
+/// Every file of a USB image: the GPT read by the model's table reader, the FAT32 volume by
+/// `fatfs` (an implementation independent of the writer).
+fn usb_files(path: &Path, head: &[u8]) -> Result<Found> {
+    let size = std::fs::metadata(path)?.len();
+    let range = read_partition(head, size).map_err(|e| anyhow!("{e}"))?;
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let disk = Partition { file, start: range.start, len: range.end - range.start, position: 0 };
+    let fs = fatfs::FileSystem::new(disk, fatfs::FsOptions::new())
+        .map_err(|e| anyhow!("the FAT volume at byte {} cannot be read: {e}", range.start))?;
+    let mut found = Found { files: Vec::new(), manifest: None, loader: None };
+    walk_fat(fs.root_dir(), "", &mut found)?;
+    Ok(found)
+}
+
+/// What a file is, from its first bytes.
+enum Kind {
+    Zip,
+    UsbImage(Vec<u8>),
+    Iso,
+}
+
+fn kind_of(path: &Path) -> Result<Kind> {
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut head = Vec::new();
+    (&mut file).take(0x8006.max(TABLE_BYTES) as u64).read_to_end(&mut head)?;
+    if head.starts_with(b"PK\x03\x04") {
+        Ok(Kind::Zip)
+    } else if head.get(512..520) == Some(b"EFI PART") {
+        Ok(Kind::UsbImage(head))
+    } else if head.get(0x8001..0x8006) == Some(b"CD001") {
+        Ok(Kind::Iso)
+    } else {
+        bail!(
+            "{}: not a bundle zip, a USB image (GPT) or an ISO 9660 image; give a file `osdgate media` wrote",
+            path.display()
+        )
+    }
+}
+
+fn cmd_verify(path: &Path) -> Result<ExitCode> {
+    let (what, found) = match kind_of(path)? {
+        Kind::Zip => {
+            let (files, manifest) =
+                zip_files(&read(path)?).with_context(|| path.display().to_string())?;
+            ("bundle", Found { files, manifest, loader: None })
+        }
+        Kind::UsbImage(head) => {
+            ("USB image", usb_files(path, &head).with_context(|| path.display().to_string())?)
+        }
+        Kind::Iso => ("ISO", iso_files(path).with_context(|| path.display().to_string())?),
+    };
+    let manifest = found
+        .manifest
+        .ok_or_else(|| anyhow!("{}: holds no osdgate/manifest.json", path.display()))?;
+    let manifest: Manifest =
+        read_manifest(&manifest).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let (mut problems, checked): (Vec<VerifyProblem>, usize) = if what == "bundle" {
+        (verify_files(&manifest, &found.files), manifest.files.len())
+    } else {
+        (verify_medium(&manifest, &found.files), manifest.files.len() + manifest.boot_files.len())
+    };
+    if let Some(loader) = found.loader {
+        problems.extend(verify_boot_loader(&manifest, &found.files, loader));
+    }
     if problems.is_empty() {
         println!(
-            "{}: medium `{}`: all {} files match the manifest",
+            "{}: {what} of medium `{}`: all {checked} files match the manifest ({} bundle files, {} boot files{})",
             path.display(),
             manifest.media_id,
-            manifest.files.len()
+            manifest.files.len(),
+            manifest.boot_files.len(),
+            if what == "bundle" && !manifest.boot_files.is_empty() {
+                ", which are not in the zip and are checked on the USB image or ISO"
+            } else {
+                ""
+            }
         );
         Ok(ExitCode::SUCCESS)
     } else {
@@ -290,77 +545,149 @@ fn cmd_verify(path: &Path) -> Result<ExitCode> {
     }
 }
 
-/// The boot files: every file under a folder (or in a zip, extracted next to the output first),
-/// with paths from the folder's root. Returns the medium files and the input paths they reference.
-fn boot_files(source: &Path, scratch: &Path) -> Result<(Vec<MediumFile>, Vec<PathBuf>)> {
-    let root = if source.is_dir() {
-        source.to_path_buf()
-    } else {
-        let bytes = read(source).with_context(|| "--boot-files")?;
-        if bytes.starts_with(b"PK\x03\x04") {
-            let dir = scratch.join("boot-files");
-            let mut archive =
-                zip::ZipArchive::new(std::io::Cursor::new(bytes)).with_context(|| {
-                    format!("--boot-files {}: not a readable zip", source.display())
-                })?;
-            archive
-                .extract(&dir)
-                .with_context(|| format!("--boot-files {}: cannot extract", source.display()))?;
-            dir
-        } else if bytes.len() > 0x8006 && &bytes[0x8001..0x8006] == b"CD001" {
-            bail!(
-                "--boot-files {}: reading boot files from an ISO is not supported yet; mount the ISO (or extract it with `xorriso -osirrox on -indev FILE -extract / DIR`) and give the folder",
-                source.display()
-            );
-        } else {
-            bail!("--boot-files {}: not a folder, a zip or an ISO", source.display());
+/// The boot files: every file under a folder, in a zip (extracted next to the output first) or in
+/// an ISO (read in place), with paths from the root. The medium files reference `inputs` by index.
+struct BootFiles {
+    files: Vec<MediumFile>,
+    inputs: Vec<PathBuf>,
+    /// A scratch folder (the extracted zip), removed on drop.
+    scratch: Option<PathBuf>,
+}
+
+impl Drop for BootFiles {
+    fn drop(&mut self) {
+        if let Some(scratch) = &self.scratch {
+            let _ = std::fs::remove_dir_all(scratch);
         }
-    };
-    let mut files = Vec::new();
-    let mut inputs = Vec::new();
-    let mut pending = vec![root.clone()];
-    while let Some(dir) = pending.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(&dir)
-            .with_context(|| format!("cannot list {}", dir.display()))?
-            .collect::<std::io::Result<_>>()
-            .with_context(|| format!("cannot list {}", dir.display()))?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let path = entry.path();
-            let kind =
-                entry.file_type().with_context(|| format!("cannot stat {}", path.display()))?;
-            if kind.is_dir() {
-                pending.push(path);
-            } else if kind.is_file() {
-                let relative = path
-                    .strip_prefix(&root)
-                    .map_err(|_| anyhow!("{} is outside {}", path.display(), root.display()))?;
-                let name = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_str().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| anyhow!("{}: the name is not Unicode", path.display()))?
-                    .join("/");
-                let size = entry
-                    .metadata()
-                    .with_context(|| format!("cannot stat {}", path.display()))?
-                    .len();
-                if name.to_ascii_lowercase().starts_with("osdgate/") {
-                    bail!(
-                        "--boot-files: {} is in the folder `osdgate`, where the bundle goes; remove it",
-                        path.display()
-                    );
+    }
+}
+
+fn refuse_bundle_folder(name: &str, source: &Path) -> Result<()> {
+    if name.to_ascii_lowercase().starts_with(&format!("{BUNDLE_DIR}/")) {
+        bail!(
+            "--boot-files {}: {name} is in the folder `{BUNDLE_DIR}`, where the bundle goes; remove it",
+            source.display()
+        );
+    }
+    Ok(())
+}
+
+impl BootFiles {
+    fn load(source: &Path, output: &Path) -> Result<BootFiles> {
+        let mut boot = if source.is_dir() {
+            BootFiles::folder(source, source.to_path_buf(), None)?
+        } else {
+            let mut file = File::open(source)
+                .with_context(|| format!("--boot-files {}: cannot open", source.display()))?;
+            let mut head = Vec::new();
+            (&mut file).take(0x8006).read_to_end(&mut head)?;
+            if head.starts_with(b"PK\x03\x04") {
+                let scratch = tempdir_near(output)?;
+                let dir = scratch.join("boot-files");
+                let extracted = zip::ZipArchive::new(file)
+                    .with_context(|| {
+                        format!("--boot-files {}: not a readable zip", source.display())
+                    })
+                    .and_then(|mut archive| {
+                        archive.extract(&dir).with_context(|| {
+                            format!("--boot-files {}: cannot extract", source.display())
+                        })
+                    });
+                if let Err(error) = extracted {
+                    let _ = std::fs::remove_dir_all(&scratch);
+                    return Err(error);
                 }
-                files.push(MediumFile {
-                    path: name,
-                    content: Content::Input { index: inputs.len(), offset: 0, size },
-                });
-                inputs.push(path);
+                BootFiles::folder(source, dir, Some(scratch))?
+            } else if head.get(0x8001..0x8006) == Some(b"CD001") {
+                BootFiles::iso(source)?
+            } else {
+                bail!(
+                    "--boot-files {}: not a folder, a zip or an ISO 9660 image (a UDF-only ISO has no ISO 9660 tree: mount it and give the folder)",
+                    source.display()
+                );
+            }
+        };
+        boot.files.sort_by(|a, b| a.path.cmp(&b.path));
+        check_boot_files(&boot.files)
+            .map_err(|e| anyhow!("--boot-files {}: {e}", source.display()))?;
+        Ok(boot)
+    }
+
+    fn iso(source: &Path) -> Result<BootFiles> {
+        let iso = FileSource::open(source)?;
+        let listing =
+            read_iso(&iso).map_err(|e| anyhow!("--boot-files {}: {e}", source.display()))?;
+        let mut files = Vec::with_capacity(listing.files.len());
+        for entry in listing.files {
+            refuse_bundle_folder(&entry.path, source)?;
+            files.push(MediumFile {
+                path: entry.path,
+                content: Content::Input { index: 0, offset: entry.offset, size: entry.size },
+            });
+        }
+        Ok(BootFiles { files, inputs: vec![source.to_path_buf()], scratch: None })
+    }
+
+    fn folder(source: &Path, root: PathBuf, scratch: Option<PathBuf>) -> Result<BootFiles> {
+        let mut boot = BootFiles { files: Vec::new(), inputs: Vec::new(), scratch };
+        let mut pending = vec![root.clone()];
+        while let Some(dir) = pending.pop() {
+            let mut entries: Vec<_> = std::fs::read_dir(&dir)
+                .with_context(|| format!("cannot list {}", dir.display()))?
+                .collect::<std::io::Result<_>>()
+                .with_context(|| format!("cannot list {}", dir.display()))?;
+            entries.sort_by_key(|e| e.file_name());
+            for entry in entries {
+                let path = entry.path();
+                let kind =
+                    entry.file_type().with_context(|| format!("cannot stat {}", path.display()))?;
+                if kind.is_dir() {
+                    pending.push(path);
+                } else if kind.is_file() {
+                    let relative = path
+                        .strip_prefix(&root)
+                        .map_err(|_| anyhow!("{} is outside {}", path.display(), root.display()))?;
+                    let name = relative
+                        .components()
+                        .map(|c| c.as_os_str().to_str().map(str::to_string))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(|| anyhow!("{}: the name is not Unicode", path.display()))?
+                        .join("/");
+                    let size = entry
+                        .metadata()
+                        .with_context(|| format!("cannot stat {}", path.display()))?
+                        .len();
+                    refuse_bundle_folder(&name, source)?;
+                    boot.files.push(MediumFile {
+                        path: name,
+                        content: Content::Input { index: boot.inputs.len(), offset: 0, size },
+                    });
+                    boot.inputs.push(path);
+                }
+            }
+        }
+        Ok(boot)
+    }
+}
+
+/// The boot files' manifest entries: each file's size and SHA-256, read from its input.
+fn boot_manifest(boot: &BootFiles) -> Result<Vec<ManifestEntry>> {
+    let mut found = Found { files: Vec::new(), manifest: None, loader: None };
+    for file in &boot.files {
+        match &file.content {
+            Content::Bytes(bytes) => {
+                found.add(file.path.clone(), bytes.len() as u64, &mut &bytes[..])?
+            }
+            Content::Input { index, offset, size } => {
+                let input = &boot.inputs[*index];
+                let mut reader = File::open(input)
+                    .with_context(|| format!("cannot open {}", input.display()))?;
+                reader.seek(SeekFrom::Start(*offset))?;
+                found.add(file.path.clone(), *size, &mut reader.take(*size))?;
             }
         }
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((files, inputs))
+    Ok(found.files)
 }
 
 /// Streams an image into a temporary file next to `output`, then renames it: the output is never
@@ -411,36 +738,66 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
 }
 
+/// The volume identity of an image: the first 16 bytes of the manifest's SHA-256, so the same
+/// bundle gives the same image.
+fn identity(bundle: &Bundle) -> [u8; 16] {
+    let manifest = bundle.files.last().map(|f| f.bytes.as_slice()).unwrap_or_default();
+    let digest = Sha256::digest(manifest);
+    let mut identity = [0u8; 16];
+    identity.copy_from_slice(&digest[..16]);
+    identity
+}
+
 fn cmd_usb(args: &UsbArgs) -> Result<ExitCode> {
-    let bundle = bundle(&args.build)?;
-    let scratch_dir = tempdir_near(&args.build.output)?;
-    let result = (|| -> Result<ExitCode> {
-        let (mut files, inputs) = boot_files(&args.boot_files, &scratch_dir)?;
-        files.extend(bundle_files(&bundle.files));
-        let manifest = &bundle.files.last().map(|f| f.bytes.clone()).unwrap_or_default();
-        let digest = Sha256::digest(manifest);
-        let mut identity = [0u8; 16];
-        identity.copy_from_slice(&digest[..16]);
-        let image = UsbImage::plan(files, UsbOptions { free_bytes: args.free_mib << 20, identity })
-            .map_err(|e| anyhow!("{e}"))?;
-        write_streamed(&args.build.output, &inputs, |sink| image.emit(sink))?;
-        let summary = image.summary();
-        eprintln!(
-            "wrote {}: {} USB image (FAT32, {} clusters of {} bytes), files {}, free {}; medium `{}` for {}, expires {}",
-            args.build.output.display(),
-            mib(summary.image_bytes),
-            summary.volume.clusters,
-            summary.volume.cluster_bytes,
-            mib(summary.volume.file_bytes),
-            mib(summary.volume.free_bytes),
-            bundle.config.media_id,
-            bundle.config.relay_url,
-            bundle.config.expires_at
-        );
-        Ok(ExitCode::SUCCESS)
-    })();
-    let _ = std::fs::remove_dir_all(&scratch_dir);
-    result
+    let boot = BootFiles::load(&args.boot_files, &args.build.output)?;
+    let bundle = bundle(&args.build, &boot_manifest(&boot)?)?;
+    let mut files = boot.files.clone();
+    files.extend(bundle_files(&bundle.files));
+    let options = UsbOptions { free_bytes: args.free_mib << 20, identity: identity(&bundle) };
+    let image = UsbImage::plan(files, options).map_err(|e| anyhow!("{e}"))?;
+    write_streamed(&args.build.output, &boot.inputs, |sink| image.emit(sink))?;
+    let summary = image.summary();
+    eprintln!(
+        "wrote {}: {} USB image (FAT32, {} clusters of {} bytes), files {}, free {}; medium `{}` for {}, expires {}",
+        args.build.output.display(),
+        mib(summary.image_bytes),
+        summary.volume.clusters,
+        summary.volume.cluster_bytes,
+        mib(summary.volume.file_bytes),
+        mib(summary.volume.free_bytes),
+        bundle.config.media_id,
+        bundle.config.relay_url,
+        bundle.config.expires_at
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_iso(args: &IsoArgs) -> Result<ExitCode> {
+    let boot = BootFiles::load(&args.boot_files, &args.build.output)?;
+    // The label is checked before the bundle's key derivation (about a second).
+    IsoImage::plan(boot.files.clone(), IsoOptions { label: args.label.clone(), serial: 0 })
+        .map_err(|e| anyhow!("{e}"))?;
+    let bundle = bundle(&args.build, &boot_manifest(&boot)?)?;
+    let mut files = boot.files.clone();
+    files.extend(bundle_files(&bundle.files));
+    let id = identity(&bundle);
+    let serial = u32::from_le_bytes([id[12], id[13], id[14], id[15]]);
+    let image = IsoImage::plan(files, IsoOptions { label: args.label.clone(), serial })
+        .map_err(|e| anyhow!("{e}"))?;
+    write_streamed(&args.build.output, &boot.inputs, |sink| image.emit(sink))?;
+    let summary = image.summary();
+    eprintln!(
+        "wrote {}: {} ISO (ISO 9660 + Joliet, UEFI El Torito image of {}), {} files, {} folders; medium `{}` for {}, expires {}",
+        args.build.output.display(),
+        mib(summary.image_bytes),
+        mib(summary.boot_image.volume_bytes),
+        summary.files,
+        summary.directories,
+        bundle.config.media_id,
+        bundle.config.relay_url,
+        bundle.config.expires_at
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A scratch folder next to `output` (for extracting zipped boot files), removed afterwards.

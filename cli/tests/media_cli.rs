@@ -193,12 +193,7 @@ fn usb_image_holds_the_boot_files_and_the_same_bundle() {
     assert!(stderr.contains("USB image") && stderr.contains("free"), "{stderr}");
     // The bundle inside the image is the bundle `media bundle` writes for the same inputs.
     let zip_path = inputs.dir.join("bundle.zip");
-    let output = bundle(
-        &inputs,
-        &repo("examples/boot-media-over-gateway.toml"),
-        &inputs.password,
-        &zip_path,
-    );
+    let output = build("bundle", &inputs, &boot, &zip_path);
     assert!(output.status.success());
     let extracted = inputs.dir.join("extracted");
     std::fs::create_dir_all(&extracted).unwrap();
@@ -225,28 +220,231 @@ fn usb_image_holds_the_boot_files_and_the_same_bundle() {
     }
 }
 
+fn build(command: &str, inputs: &Inputs, boot_files: &Path, out: &Path) -> Output {
+    let example = repo("examples/boot-media-over-gateway.toml");
+    let mut args = vec![
+        "media",
+        command,
+        "--document",
+        s(&example),
+        "--password-file",
+        s(&inputs.password),
+        "--agent",
+        s(&inputs.agent),
+        "--now",
+        "2026-12-01T00:00:00Z",
+        "--random-file",
+        s(&inputs.random),
+        "--kdf-memory-kib",
+        "19456",
+        "--kdf-iterations",
+        "1",
+        "--boot-files",
+        s(boot_files),
+        "-o",
+        s(out),
+    ];
+    if command == "usb" {
+        args.extend(["--free-mib", "1"]);
+    }
+    osdgate(&args)
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect()
+}
+
+/// Flips one byte of a file in place.
+fn flip(path: &Path, at: u64) {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[at as usize] ^= 0x01;
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Where `needle` (at least 64 bytes, unique) starts in `path`.
+fn find(path: &Path, needle: &[u8]) -> u64 {
+    let bytes = std::fs::read(path).unwrap();
+    bytes.windows(needle.len()).position(|w| w == needle).expect("the bytes are in the image")
+        as u64
+}
+
 #[test]
-fn usb_refuses_boot_files_without_bootx64_and_iso_input_clearly() {
-    let inputs = inputs("media-usb-refused");
+fn iso_from_a_folder_or_an_iso_verifies_and_names_a_flipped_byte() {
+    let inputs = inputs("media-iso");
     let boot = boot_folder(&inputs.dir);
-    std::fs::remove_file(boot.join("EFI/BOOT/BOOTX64.EFI")).unwrap();
+    // boot.wim and the loader get contents found nowhere else, so a flipped byte hits them only.
+    std::fs::write(
+        boot.join("sources/boot.wim"),
+        (0..2_500_001u32).map(|i| (i.wrapping_mul(7) % 253) as u8 ^ 0x5A).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    std::fs::write(
+        boot.join("EFI/BOOT/BOOTX64.EFI"),
+        (0..40_000u32).map(|i| (i.wrapping_mul(13) % 241) as u8 ^ 0xA5).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    // The ISO from the folder: the boot files and the same bundle, read back by xorriso.
+    let iso = inputs.dir.join("osdgate.iso");
+    let output = build("iso", &inputs, &boot, &iso);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("ISO (ISO 9660 + Joliet, UEFI El Torito"), "{stderr}");
+    let extracted = inputs.dir.join("extracted");
+    let out = Command::new("xorriso")
+        .args(["-osirrox", "on", "-indev"])
+        .arg(&iso)
+        .args(["-extract", "/"])
+        .arg(&extracted)
+        .output()
+        .expect("xorriso (Debian xorriso) must be installed");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for path in
+        ["EFI/BOOT/BOOTX64.EFI", "EFI/Microsoft/Boot/BCD", "sources/boot.wim", "Boot/boot.sdi"]
+    {
+        assert_eq!(
+            std::fs::read(extracted.join(path)).unwrap(),
+            std::fs::read(boot.join(path)).unwrap(),
+            "{path}"
+        );
+    }
+    let zip_path = inputs.dir.join("bundle.zip");
+    let output = build("bundle", &inputs, &boot, &zip_path);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        assert_eq!(std::fs::read(extracted.join(&name)).unwrap(), data, "{name}");
+        if name == "osdgate/manifest.json" {
+            let manifest: serde_json::Value = serde_json::from_slice(&data).unwrap();
+            let boot_files: Vec<&str> = manifest["boot_files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["path"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                boot_files,
+                [
+                    "Boot/BCD",
+                    "Boot/boot.sdi",
+                    "EFI/BOOT/BOOTX64.EFI",
+                    "EFI/Microsoft/Boot/BCD",
+                    "bootmgr.efi",
+                    "sources/boot.wim"
+                ]
+            );
+        }
+    }
+    let verify = osdgate(&["media", "verify", s(&zip_path)]);
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert!(verify.status.success(), "{text}");
+    assert!(text.contains("8 bundle files, 6 boot files, which are not in the zip"), "{text}");
+
+    // verify reads the whole ISO: 14 files match.
+    let verify = osdgate(&["media", "verify", s(&iso)]);
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert!(verify.status.success(), "{text}{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(text.contains("ISO of medium `usb-remote`: all 14 files match"), "{text}");
+
+    // A WinPE ISO as boot files (xorriso writes it from the same folder): the USB image and the
+    // ISO built from it hold the same files, and verify finds them all.
+    let winpe = inputs.dir.join("winpe.iso");
+    let out = Command::new("xorriso")
+        .args(["-as", "mkisofs", "-J", "-joliet-long", "-V", "WINPE", "-o"])
+        .arg(&winpe)
+        .arg(&boot)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let from_iso = inputs.dir.join("from-iso.iso");
+    let output = build("iso", &inputs, &winpe, &from_iso);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        std::fs::read(&from_iso).unwrap(),
+        std::fs::read(&iso).unwrap(),
+        "same files, same ISO"
+    );
     let image = inputs.dir.join("stick.img");
-    let output = usb(&inputs, &boot, &image);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("EFI/BOOT/BOOTX64.EFI"));
-    assert!(!image.exists());
+    let output = build("usb", &inputs, &winpe, &image);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let verify = osdgate(&["media", "verify", s(&image)]);
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert!(verify.status.success(), "{text}{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(text.contains("USB image of medium `usb-remote`: all 14 files match"), "{text}");
+
+    // A flipped byte in boot.wim's data: verify names the file, on the ISO and on the image.
+    let wim = std::fs::read(boot.join("sources/boot.wim")).unwrap();
+    let needle = &wim[100_000..100_064];
+    for medium in [&iso, &image] {
+        flip(medium, find(medium, needle) + 5);
+        let verify = osdgate(&["media", "verify", s(medium)]);
+        assert_eq!(verify.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&verify.stdout);
+        assert!(text.contains("sources/boot.wim: differs from the manifest"), "{text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+    }
+    // The loader in the El Torito FAT image comes before the disc's copy: a flipped byte there is
+    // named as the boot image's.
+    let loader = std::fs::read(boot.join("EFI/BOOT/BOOTX64.EFI")).unwrap();
+    let copy = inputs.dir.join("copy.iso");
+    std::fs::copy(&from_iso, &copy).unwrap();
+    flip(&copy, find(&copy, &loader[1000..1064]) + 3);
+    let verify = osdgate(&["media", "verify", s(&copy)]);
+    assert_eq!(verify.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert!(text.contains("the El Torito boot image") && text.contains("differs"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    // A flipped byte in the ISO's volume descriptor: the reader names the field and the byte.
+    flip(&from_iso, 16 * 2048 + 84);
+    let verify = osdgate(&["media", "verify", s(&from_iso)]);
+    assert_eq!(verify.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&verify.stderr);
+    assert!(text.contains("volume space size differ") && text.contains("at byte 32848"), "{text}");
+    assert!(leftovers(&inputs.dir).is_empty());
+}
+
+#[test]
+fn missing_boot_files_and_damaged_isos_are_refused_with_the_fix() {
+    let inputs = inputs("media-refused-boot");
+    let boot = boot_folder(&inputs.dir);
+    let image = inputs.dir.join("stick.img");
+    for (missing, fix) in [
+        ("EFI/BOOT/BOOTX64.EFI", "copype"),
+        ("EFI/Microsoft/Boot/BCD", "Windows Boot Manager reads its boot configuration"),
+        ("sources/boot.wim", "osdgate bootimage script"),
+    ] {
+        let moved = inputs.dir.join("moved");
+        std::fs::rename(boot.join(missing), &moved).unwrap();
+        for command in ["usb", "iso"] {
+            let output = build(command, &inputs, &boot, &image);
+            assert_eq!(output.status.code(), Some(2));
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(stderr.contains(missing) && stderr.contains(fix), "{stderr}");
+            assert!(!image.exists());
+        }
+        std::fs::rename(&moved, boot.join(missing)).unwrap();
+    }
     let iso = inputs.dir.join("winpe.iso");
     let mut bytes = vec![0u8; 0x9000];
     bytes[0x8001..0x8006].copy_from_slice(b"CD001");
     std::fs::write(&iso, bytes).unwrap();
-    let output = usb(&inputs, &iso, &image);
+    for command in ["usb", "iso"] {
+        let output = build(command, &inputs, &iso, &image);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--boot-files") && stderr.contains("at byte"), "{stderr}");
+        assert!(!image.exists());
+    }
+    let output = build("iso", &inputs, &inputs.agent, &image);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("xorriso -osirrox"));
-    assert!(!image.exists());
-    let leftovers: Vec<_> = std::fs::read_dir(&inputs.dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "no temporary file or folder left behind");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a folder, a zip or an ISO"));
+    assert!(leftovers(&inputs.dir).is_empty(), "no temporary file or folder left behind");
 }

@@ -1210,6 +1210,60 @@ async fn status_posts_are_idempotent_and_paged_by_cursor() {
     );
 }
 
+/// The monitoring page polls the status messages and the devices with `If-None-Match`: an
+/// unchanged list answers 304 with no body; a new message, a new device or an approval changes it.
+#[tokio::test]
+async fn polled_admin_lists_answer_not_modified_until_they_change() {
+    let (relay, token) = relay_with_media(vec![]).await;
+    relay.client("POST", "/api/v1/status", &token, Some(status_body("msg-1", "Apply OS"))).await;
+    let poll = |path: &'static str, tag: Option<String>| {
+        let relay = &relay;
+        async move {
+            let mut call = relay.call("GET", path).admin();
+            if let Some(tag) = tag {
+                call = call.header("If-None-Match", &tag);
+            }
+            call.send().await
+        }
+    };
+    for path in ["/api/v1/admin/status?deployment=DEP1", "/api/v1/admin/devices"] {
+        let first = poll(path, None).await;
+        assert_eq!(first.status, StatusCode::OK, "{path}: {}", first.text());
+        let tag = first.header("etag").expect("an ETag").to_owned();
+        let again = poll(path, Some(tag.clone())).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{path}");
+        assert!(again.bytes.is_empty(), "{path}: a 304 has no body");
+        assert_eq!(again.header("etag"), Some(tag.as_str()));
+        let stale = poll(path, Some("\"stale\"".into())).await;
+        assert_eq!(stale.status, StatusCode::OK, "{path}");
+        assert_eq!(stale.json, first.json);
+    }
+    let status_tag = poll("/api/v1/admin/status?deployment=DEP1", None).await;
+    let status_tag = status_tag.header("etag").unwrap().to_owned();
+    relay.client("POST", "/api/v1/status", &token, Some(status_body("msg-2", "Setup"))).await;
+    let changed = poll("/api/v1/admin/status?deployment=DEP1", Some(status_tag)).await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert_eq!(changed.json["messages"][1]["message_id"], "msg-2");
+
+    let devices = poll("/api/v1/admin/devices", None).await;
+    let devices_tag = devices.header("etag").unwrap().to_owned();
+    let registered = relay
+        .register_device("M1", &token, &signing_key("d1"), json!({"mac": "AA:BB:CC:DD:EE:01"}))
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.text());
+    let after_registration = poll("/api/v1/admin/devices", Some(devices_tag)).await;
+    assert_eq!(after_registration.status, StatusCode::OK);
+    assert_eq!(after_registration.json[0]["state"], "pending");
+    let pending_tag = after_registration.header("etag").unwrap().to_owned();
+    let device_id = after_registration.json[0]["device_id"].as_str().unwrap().to_owned();
+    let approved =
+        relay.admin("POST", &format!("/api/v1/admin/devices/{device_id}/approve"), None).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
+    let after_approval = poll("/api/v1/admin/devices", Some(pending_tag)).await;
+    assert_eq!(after_approval.status, StatusCode::OK);
+    assert_eq!(after_approval.json[0]["state"], "approved");
+}
+
 #[tokio::test]
 async fn concurrent_status_posts_are_all_stored_exactly_once() {
     let (relay, token) = relay_with_media(vec![]).await;

@@ -50,6 +50,7 @@ fn build(protection: &Protection) -> osdgate_model::media::bundle::Bundle {
         random: &random(),
         kdf: FAST,
         agent_exe: &fake_agent(),
+        boot_files: &[],
     })
     .unwrap()
 }
@@ -154,6 +155,7 @@ fn unattended_media_say_so_and_weak_passwords_are_refused() {
         random: &random(),
         kdf: FAST,
         agent_exe: &fake_agent(),
+        boot_files: &[],
     })
     .unwrap_err();
     assert_eq!(err, BundleError::Identity(IdentityError::WeakPassword));
@@ -164,6 +166,7 @@ fn unattended_media_say_so_and_weak_passwords_are_refused() {
         random: &random(),
         kdf: FAST,
         agent_exe: b"#!/bin/sh\n",
+        boot_files: &[],
     })
     .unwrap_err();
     assert!(err.to_string().contains("MZ"), "{err}");

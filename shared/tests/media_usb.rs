@@ -11,7 +11,7 @@ use std::process::Command;
 
 use media_support::{fake_agent, scratch, tool};
 use osdgate_model::media::fat::{Content, ImageError, MediumFile, Part};
-use osdgate_model::media::usb::{UsbImage, UsbOptions, bundle_files};
+use osdgate_model::media::usb::{TABLE_BYTES, UsbImage, UsbOptions, bundle_files, read_partition};
 
 /// Writes `image` to `path`, reading input parts from `inputs`.
 fn write_image(image: &UsbImage, inputs: &[PathBuf], path: &Path) {
@@ -111,6 +111,18 @@ fn usb_image_reads_back_with_sfdisk_fsck_and_mtools() {
     );
     assert!(dump.contains("name=\"osdgate\""), "{dump}");
 
+    // The table reader `media verify` uses finds the partition, and refuses a damaged table.
+    let head = std::fs::read(&path).unwrap()[..TABLE_BYTES].to_vec();
+    let range = read_partition(&head, image.size()).unwrap();
+    assert_eq!(
+        range,
+        summary.partition_offset..summary.partition_offset + summary.volume.volume_bytes
+    );
+    let mut damaged = head.clone();
+    damaged[1024 + 60] ^= 1;
+    let err = read_partition(&damaged, image.size()).unwrap_err();
+    assert_eq!(err.offset, 600, "{err}");
+
     // fsck.fat on the partition: clean, nothing to fix.
     let partition = dir.join("partition.img");
     {
@@ -162,6 +174,7 @@ fn missing_boot_files_and_huge_files_are_refused_up_front() {
     assert!(matches!(err, ImageError::MissingBootFile { path: "EFI/BOOT/BOOTX64.EFI", .. }));
     let huge = vec![
         MediumFile { path: "efi/boot/bootx64.efi".into(), content: Content::Bytes(vec![1]) },
+        MediumFile { path: "EFI/Microsoft/Boot/BCD".into(), content: Content::Bytes(vec![1]) },
         MediumFile {
             path: "sources/boot.wim".into(),
             content: Content::Input { index: 0, offset: 0, size: 1 << 32 },

@@ -4,8 +4,9 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
+use osdgate_console::browser::checker::Checker;
 use osdgate_console::browser::idb::KeyValueStore;
-use osdgate_console::document::{DocumentStore, SaveState};
+use osdgate_console::document::{CheckState, DocumentStore, SaveState};
 use osdgate_model::model::Document;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -55,7 +56,7 @@ async fn key_value_store_keeps_text_across_connections() {
 async fn the_working_document_is_saved_and_comes_back_in_a_new_store() {
     let _owner = reactive_root();
     let database = "osdgate-test-working-document";
-    let store = DocumentStore::persisted_in(database);
+    let store = DocumentStore::persisted_in(database, Checker::inline());
     eventually("the store has loaded", || store.save_state().get_untracked() == SaveState::Saved)
         .await;
     let example = Document::from_toml(EXAMPLE).unwrap();
@@ -68,7 +69,7 @@ async fn the_working_document_is_saved_and_comes_back_in_a_new_store() {
         .await;
 
     // A new store on the same database: what a reload or a new tab sees.
-    let reopened = DocumentStore::persisted_in(database);
+    let reopened = DocumentStore::persisted_in(database, Checker::inline());
     eventually("the reopened store has loaded", || {
         reopened.save_state().get_untracked() == SaveState::Saved
     })
@@ -100,15 +101,26 @@ fn undo_takes_back_a_typed_word_and_an_import() {
 }
 
 #[wasm_bindgen_test]
-fn the_report_follows_the_document_and_only_a_clean_one_is_a_plan() {
+async fn the_report_follows_the_document_and_only_a_clean_one_is_a_plan() {
     let _owner = reactive_root();
     let store = DocumentStore::new();
+    let report = store.report();
+    assert!(!report.get_untracked().is_plan(), "nothing is a plan before the first answer");
     store.replace(Document::from_toml(EXAMPLE).unwrap());
-    assert_eq!(store.report().get_untracked().report.errors, 0);
-    assert!(store.plan().is_ok());
+    eventually("the example is checked", || report.get_untracked().is_plan()).await;
+    let scenarios = report.get_untracked().scenarios;
+    assert_eq!(scenarios.len(), 4);
+    // Edits while a check is in flight: the last one is the one reported.
+    store.edit("site.code", |d| d.site.code = "TOOLON".into());
     store.edit("site.code", |d| d.site.code = "TOOLONG".into());
-    let report = store.report().get_untracked().report;
-    assert!(report.has_rule("OSDG-SITE-001"), "{report:?}");
-    assert!(report.findings.iter().any(|f| f.path == "site.code"));
-    assert!(store.plan().is_err());
+    eventually("the edit is checked", || report.get_untracked().state == CheckState::Current).await;
+    let checked = report.get_untracked();
+    assert!(checked.report.has_rule("OSDG-SITE-001"), "{:?}", checked.report);
+    assert!(checked.report.findings.iter().any(|f| f.path == "site.code"));
+    assert!(!checked.is_plan());
+    let expected = osdgate_model::preflight::scenario::DocumentCheck::of(
+        &store.with_untracked(Document::clone),
+        checked.report.checked_at.unwrap(),
+    );
+    assert_eq!(checked.report, expected.report);
 }

@@ -1,7 +1,7 @@
 //! Building the two WebAssembly artifacts: the console (Leptos → wasm-bindgen `--target web` →
-//! `wasm-opt -Oz`, plus `public/`, with its on-demand TOML codec and media worker modules) into
-//! `dist/console`, which the worker serves as static assets; and
-//! the relay worker (`worker-build`) into `edge-worker/build`.
+//! `wasm-opt -Oz`, glue minified by esbuild, plus `public/`) into `dist/console`, which the worker
+//! serves as static assets, with its on-demand modules ([`ON_DEMAND_MODULES`]) beside it; and the
+//! relay worker (`worker-build`) into `edge-worker/build`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,44 +43,72 @@ pub fn build_id(root: &Path) -> String {
     }
 }
 
+/// A WebAssembly module of the console that is not part of its first load: a crate of its own
+/// (`cdylib`, depending on `osdgate-model` but never on Leptos — it has its own memory, so it
+/// computes, it does not render), built into `pkg/{dir}/` and fetched when first needed. How to
+/// add one: ARCHITECTURE.md, "The console's modules".
+pub struct OnDemandModule {
+    /// The cargo package (`web-ui/{dir}`).
+    pub package: &'static str,
+    /// Its directory below `web-ui/` and below `dist/console/pkg/`.
+    pub dir: &'static str,
+    /// Files of the crate's directory served beside the module (a worker script).
+    pub extra_files: &'static [&'static str],
+    /// When the console fetches it, for the build's module table.
+    pub loaded: &'static str,
+}
+
+impl OnDemandModule {
+    /// The wasm file cargo writes and the name of wasm-bindgen's output.
+    fn stem(&self) -> String {
+        self.package.replace('-', "_")
+    }
+}
+
+/// The console's on-demand modules; everything else is the main module, loaded first.
+pub const ON_DEMAND_MODULES: &[OnDemandModule] = &[
+    OnDemandModule {
+        package: "osdgate-console-toml",
+        dir: "toml",
+        extra_files: &[],
+        loaded: "when a TOML document is imported or exported",
+    },
+    OnDemandModule {
+        package: "osdgate-console-checker",
+        dir: "checker",
+        extra_files: &["worker.js"],
+        loaded: "in a Web Worker started with the page: preflight off the main thread",
+    },
+    OnDemandModule {
+        package: "osdgate-console-worker",
+        dir: "worker",
+        extra_files: &["worker.js"],
+        loaded: "in a Web Worker started by the first media job (SHA-256 of files)",
+    },
+];
+
 pub fn console(root: &Path, tools: &Tools) -> Result<()> {
-    step(
-        "console: cargo build (release, wasm32): the console, its TOML codec and its media worker",
-    );
-    process::run(Command::new("cargo").current_dir(root).args([
-        "build",
-        "--package",
-        "osdgate-console",
-        "--package",
-        "osdgate-console-toml",
-        "--package",
-        "osdgate-console-worker",
-        "--release",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]))?;
+    step("console: cargo build (release, wasm32): the console and its on-demand modules");
+    let mut build = Command::new("cargo");
+    build.current_dir(root).args(["build", "--package", "osdgate-console"]);
+    for module in ON_DEMAND_MODULES {
+        build.args(["--package", module.package]);
+    }
+    process::run(build.args(["--release", "--target", "wasm32-unknown-unknown"]))?;
     let target_dir = target_dir(root)?;
     let release = target_dir.join("wasm32-unknown-unknown/release");
     let stage = target_dir.join("console-stage");
     bindgen_and_optimize(tools, &release.join("osdgate-console.wasm"), &stage, "osdgate_console")?;
-    // The TOML codec is fetched on demand (web-ui/toml), not on first load.
-    bindgen_and_optimize(
-        tools,
-        &release.join("osdgate_console_toml.wasm"),
-        &stage.join("toml"),
-        "osdgate_console_toml",
-    )?;
-    // The media worker (web-ui/worker) runs in a Web Worker started on demand: its module, and the
-    // worker's entry script that loads it.
-    let worker_stage = stage.join("worker");
-    bindgen_and_optimize(
-        tools,
-        &release.join("osdgate_console_worker.wasm"),
-        &worker_stage,
-        "osdgate_console_worker",
-    )?;
-    std::fs::copy(root.join("web-ui/worker/worker.js"), worker_stage.join("worker.js"))
-        .context("copying web-ui/worker/worker.js")?;
+    for module in ON_DEMAND_MODULES {
+        let out_dir = stage.join(module.dir);
+        let stem = module.stem();
+        bindgen_and_optimize(tools, &release.join(format!("{stem}.wasm")), &out_dir, &stem)?;
+        for file in module.extra_files {
+            let from = root.join("web-ui").join(module.dir).join(file);
+            std::fs::copy(&from, out_dir.join(file))
+                .with_context(|| format!("copying {}", from.display()))?;
+        }
+    }
     step("console: assembling dist/console");
     let dist = console_dist(root);
     // Assemble beside the destination and swap it in, so the running worker never serves a
@@ -100,6 +128,7 @@ pub fn console(root: &Path, tools: &Tools) -> Result<()> {
     step(format!("console: ready in {} ({} KiB of wasm)", dist.display(), size / 1024));
     let first_load = first_load(&dist)?;
     step(first_load.to_string());
+    step(module_table(&dist, &first_load)?);
     if !first_load.within_budget() {
         // Said loudly here; `cargo xtask test` counts it as a failed check of its own.
         step(format!(
@@ -138,7 +167,51 @@ fn bindgen_and_optimize(tools: &Tools, wasm: &Path, out_dir: &Path, name: &str) 
         Command::new(&tools.wasm_opt).arg("-Oz").arg(&unoptimized).arg("-o").arg(&optimized),
     )?;
     std::fs::remove_file(&unoptimized)?;
+    // wasm-bindgen's glue is readable JavaScript; minified it is half the bytes, same exports.
+    step(format!("console: {name}: esbuild --minify"));
+    let glue = out_dir.join(format!("{name}.js"));
+    let readable = out_dir.join(format!("{name}.readable.js"));
+    std::fs::rename(&glue, &readable)?;
+    process::run(
+        Command::new(&tools.esbuild)
+            .arg(&readable)
+            .args(["--minify", "--format=esm", "--log-level=warning"])
+            .arg(format!("--outfile={}", glue.display())),
+    )?;
+    std::fs::remove_file(&readable)?;
     Ok(())
+}
+
+/// The console's modules and what each costs gzipped: the first load, then each on-demand module
+/// (its glue, wasm and extra files) with when it is fetched.
+fn module_table(dist: &Path, first_load: &FirstLoad) -> Result<String> {
+    let mut table = format!(
+        "console: modules (gzipped bytes)\n  first load   {:>7}  index.html, boot.js, styles.css, pkg/osdgate_console.js + _bg.wasm",
+        first_load.gzipped()
+    );
+    for module in ON_DEMAND_MODULES {
+        let stem = module.stem();
+        let mut files = vec![format!("{stem}.js"), format!("{stem}_bg.wasm")];
+        files.extend(module.extra_files.iter().map(|f| (*f).to_owned()));
+        let mut total = 0;
+        for file in &files {
+            total += gzipped_len(&dist.join("pkg").join(module.dir).join(file))?;
+        }
+        table.push_str(&format!(
+            "\n  on demand    {total:>7}  pkg/{}/ ({}), {}",
+            module.dir, module.package, module.loaded
+        ));
+    }
+    Ok(table)
+}
+
+fn gzipped_len(path: &Path) -> Result<u64> {
+    use std::io::Write;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading {} for its size", path.display()))?;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(&bytes)?;
+    Ok(encoder.finish()?.len() as u64)
 }
 
 /// The console's first load must stay under 400 KB gzipped (issue 10).
@@ -146,8 +219,7 @@ const FIRST_LOAD_BUDGET: u64 = 400_000;
 
 /// What a browser fetches to show the console the first time: the page, its script and module,
 /// the wasm and the stylesheet (public/index.html names them), and below, the JS snippets the
-/// module imports (`pkg/snippets/`). The TOML codec (`pkg/toml/`) and the media worker
-/// (`pkg/worker/`) are fetched only when used.
+/// module imports (`pkg/snippets/`). The on-demand modules ([`ON_DEMAND_MODULES`]) are not.
 const FIRST_LOAD_FILES: &[&str] = &[
     "index.html",
     "boot.js",
@@ -189,18 +261,15 @@ impl std::fmt::Display for FirstLoad {
 
 /// Gzips (level 9, as a server's static compression would) every first-load file of `dist`.
 pub fn first_load(dist: &Path) -> Result<FirstLoad> {
-    use std::io::Write;
     let mut names: Vec<String> = FIRST_LOAD_FILES.iter().map(|name| (*name).to_owned()).collect();
     snippets(&dist.join("pkg/snippets"), "pkg/snippets", &mut names)?;
     let mut files = Vec::new();
     for name in names {
-        let bytes = std::fs::read(dist.join(&name)).with_context(|| {
-            format!("reading {} for the first-load size", dist.join(&name).display())
-        })?;
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        encoder.write_all(&bytes)?;
-        let gzipped = encoder.finish()?.len() as u64;
-        files.push((name, bytes.len() as u64, gzipped));
+        let path = dist.join(&name);
+        let raw = std::fs::metadata(&path)
+            .with_context(|| format!("reading {} for the first-load size", path.display()))?
+            .len();
+        files.push((name, raw, gzipped_len(&path)?));
     }
     Ok(FirstLoad(files))
 }

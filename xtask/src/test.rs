@@ -16,6 +16,7 @@ const WASM_CRATES: &[&str] = &[
     "osdgate-model",
     "osdgate-console",
     "osdgate-console-toml",
+    "osdgate-console-checker",
     "osdgate-console-jobs",
     "osdgate-console-worker",
     "osdgate-relay",
@@ -154,9 +155,11 @@ fn cargo_test(root: &Path) -> Result<Counts> {
     Ok(counts)
 }
 
-/// Cross-builds the agent for Windows (x86_64-pc-windows-gnu, mingw) and runs the ignored test
+/// Cross-builds the agent for Windows (x86_64-pc-windows-gnu, mingw) and runs the ignored tests of
 /// `agent/tests/wine.rs` with it: the boot-media example's dry run under Wine must record what the
-/// Linux build records.
+/// Linux build records; real runs start stand-in tools (mingw, logging their command line) with
+/// exactly the recorded command lines and resume after each restart; Run Command Line and registry
+/// conditions use Wine's own `cmd.exe` and `reg.exe`.
 fn windows_agent(root: &Path) -> Result<Counts> {
     let build = ["build", "-p", "osdgate-agent", "--target", "x86_64-pc-windows-gnu"];
     if !cargo(root, &build) {

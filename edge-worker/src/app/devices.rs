@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use osdgate_model::api::{
     DeviceRecord, DeviceRegistered, DeviceState, DeviceTokenRecord, ErrorCode, IssuedToken,
     RegisterDevice, RegistrationNonce, Revoke, SubjectKind, registration_message,
@@ -11,6 +12,7 @@ use osdgate_model::api::{
 
 use super::auth::challenge::{consume_nonce, rate_limit, record, store_nonce, verify_signature};
 use super::auth::{DeviceClient, MediaClient, actor};
+use super::conditional::json_with_etag;
 use super::credentials::{cached_media, issue, parse_deployments, parse_public_key, random_token};
 use super::extract::{ApiJson, ClientAddress, RowExt, encode_base64url};
 use super::storage::{Row, Statement};
@@ -281,7 +283,8 @@ pub async fn approve(
 }
 
 /// `GET /api/v1/admin/devices`.
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<DeviceRecord>>, ApiError> {
+/// Answers with an `ETag`; `If-None-Match` with it gets `304` while no device changed.
+pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let rows = state
         .db
         .query(
@@ -289,7 +292,8 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<DeviceRecord
             &[],
         )
         .await?;
-    rows.iter().map(device_record).collect::<Result<Vec<_>, _>>().map(Json)
+    let devices = rows.iter().map(device_record).collect::<Result<Vec<_>, _>>()?;
+    json_with_etag(&headers, &devices)
 }
 
 async fn get_device(state: &AppState, device_id: &str) -> Result<DeviceRecord, ApiError> {

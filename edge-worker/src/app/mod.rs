@@ -8,6 +8,7 @@ mod answer;
 pub mod auth;
 pub mod blobs;
 pub mod cache;
+pub mod conditional;
 pub mod config;
 mod cors;
 pub mod credentials;

@@ -279,14 +279,17 @@ fn operations() -> Vec<Operation> {
                 (200, JSON, Some(schema::<AuthEventPage>)),
             )
         },
-        op(
-            "get",
-            "/api/v1/admin/devices",
-            "Registered devices",
-            Admin,
-            Option::None,
-            (200, JSON, Some(schema::<Vec<DeviceRecord>> as SchemaFn)),
-        ),
+        Operation {
+            headers: &[("If-None-Match", "ETag")],
+            ..op(
+                "get",
+                "/api/v1/admin/devices",
+                "Registered devices, with an ETag (304 while none changed)",
+                Admin,
+                Option::None,
+                (200, JSON, Some(schema::<Vec<DeviceRecord>> as SchemaFn)),
+            )
+        },
         op(
             "get",
             "/api/v1/admin/devices/{device_id}/tokens",
@@ -326,10 +329,11 @@ fn operations() -> Vec<Operation> {
                 ("after", "cursor from the previous page"),
                 ("limit", "1-500"),
             ],
+            headers: &[("If-None-Match", "ETag")],
             ..op(
                 "get",
                 "/api/v1/admin/status",
-                "Status messages, oldest first from the cursor",
+                "Status messages, oldest first from the cursor, with an ETag (304 while nothing new arrived)",
                 Admin,
                 Option::None,
                 (200, JSON, Some(schema::<StatusPage>)),

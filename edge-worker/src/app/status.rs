@@ -4,13 +4,15 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use osdgate_model::api::{
     ErrorCode, StatusAccepted, StatusMessage, StatusPage, StatusPost, StepState,
 };
 use serde::Deserialize;
 
 use super::auth::ClientAuth;
+use super::conditional::json_with_etag;
 use super::devices::normalize_smbios_guid;
 use super::extract::{ApiJson, RowExt, check_id};
 use super::media::{page_limit, parse_cursor};
@@ -163,10 +165,12 @@ fn status_message(row: &Row) -> Result<StatusMessage, ApiError> {
 }
 
 /// `GET /api/v1/admin/status?deployment=&device=&after=&limit=`: oldest first from the cursor.
+/// Answers with an `ETag`; `If-None-Match` with it gets `304` while nothing new arrived.
 pub async fn list(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(query): Query<StatusQuery>,
-) -> Result<Json<StatusPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let after = parse_cursor(query.after.as_deref())?;
     let limit = page_limit(query.limit)?;
     let rows = state
@@ -183,5 +187,5 @@ pub async fn list(
     let messages =
         rows.iter().take(limit as usize).map(status_message).collect::<Result<Vec<_>, _>>()?;
     let next_cursor = messages.last().map_or(after, |m| m.sequence).to_string();
-    Ok(Json(StatusPage { messages, next_cursor, has_more }))
+    json_with_etag(&headers, &StatusPage { messages, next_cursor, has_more })
 }

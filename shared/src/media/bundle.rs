@@ -9,7 +9,7 @@
 //! | `roots\offline\roots.reg` | the same roots for the boot image's offline hive, imported by the preparation scripts |
 //! | `bootimage\…` | the preparation scripts and the launcher block ([`super::prepare`]) |
 //! | `README.txt` | for whoever handles the stick |
-//! | `manifest.json` | [`Manifest`]: every other file with its size and SHA-256 |
+//! | `manifest.json` | [`Manifest`]: every other file with its size and SHA-256, and the boot files the medium was built with |
 //!
 //! [`plan_medium`] turns a validated [`Plan`] into a [`MediumSpec`]: only a document without
 //! preflight errors can build media.
@@ -325,7 +325,8 @@ pub struct ManifestEntry {
     pub sha256: String,
 }
 
-/// `manifest.json`: every bundle file but itself.
+/// `manifest.json`: every bundle file but itself, and the Windows PE boot files the medium was
+/// built with (so `osdgate media verify` checks a whole USB image or ISO).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -335,6 +336,9 @@ pub struct Manifest {
     pub media_id: String,
     /// The files, in bundle order.
     pub files: Vec<ManifestEntry>,
+    /// The boot files, in path order (absent when the bundle was built without them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub boot_files: Vec<ManifestEntry>,
 }
 
 /// A file of the bundle.
@@ -367,6 +371,9 @@ pub struct BundleInput<'a> {
     pub kdf: KdfParams,
     /// The Windows x64 agent.
     pub agent_exe: &'a [u8],
+    /// The boot files the medium carries beside the bundle (paths from the medium's root, size,
+    /// SHA-256), listed in the manifest; empty for a bundle built without them.
+    pub boot_files: &'a [ManifestEntry],
 }
 
 /// The result of [`build_bundle`].
@@ -545,6 +552,11 @@ pub fn build_bundle(input: &BundleInput<'_>) -> Result<Bundle, BundleError> {
                 sha256: sha256_hex(&f.bytes),
             })
             .collect(),
+        boot_files: {
+            let mut boot = input.boot_files.to_vec();
+            boot.sort_by(|a, b| a.path.cmp(&b.path));
+            boot
+        },
     };
     let mut manifest_json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| BundleError::Scripts(vec![e.to_string()]))?;
@@ -580,6 +592,10 @@ pub enum VerifyProblem {
     Missing { path: String },
     /// A listed file differs.
     Differs { path: String, expected_size: u64, actual_size: u64 },
+    /// A file on a medium whose manifest lists its boot files, but not this one.
+    Unlisted { path: String },
+    /// The ISO's El Torito boot image is missing, unreadable or holds another loader.
+    BootImage { problem: String },
 }
 
 impl fmt::Display for VerifyProblem {
@@ -593,6 +609,12 @@ impl fmt::Display for VerifyProblem {
                 f,
                 "{path}: differs from the manifest (size {actual_size}, expected {expected_size}, or a different SHA-256)"
             ),
+            VerifyProblem::Unlisted { path } => {
+                write!(f, "{path}: on the medium but not in the manifest")
+            }
+            VerifyProblem::BootImage { problem } => {
+                write!(f, "the El Torito boot image (what UEFI starts from the disc): {problem}")
+            }
         }
     }
 }
@@ -610,11 +632,67 @@ pub fn read_manifest(bytes: &[u8]) -> Result<Manifest, VerifyProblem> {
     Ok(manifest)
 }
 
-/// Checks the files found on a medium against the manifest (paths compare case-insensitively, as
-/// FAT and Joliet do); every problem at once.
+/// Checks the files of a bundle zip against the manifest's bundle files (paths compare
+/// case-insensitively, as FAT and Joliet do); every problem at once.
 pub fn verify_files(manifest: &Manifest, actual: &[ManifestEntry]) -> Vec<VerifyProblem> {
+    compare(&manifest.files, actual)
+}
+
+/// Checks every file of a whole medium (USB image or ISO) against the manifest: the bundle files,
+/// the boot files, and — when the manifest lists boot files — that nothing else is on it.
+pub fn verify_medium(manifest: &Manifest, actual: &[ManifestEntry]) -> Vec<VerifyProblem> {
+    let mut problems = compare(&manifest.files, actual);
+    problems.extend(compare(&manifest.boot_files, actual));
+    let manifest_path = format!("{BUNDLE_DIR}/{MANIFEST}");
+    if !manifest.boot_files.is_empty() {
+        for found in actual {
+            let listed = manifest
+                .files
+                .iter()
+                .chain(&manifest.boot_files)
+                .any(|e| e.path.eq_ignore_ascii_case(&found.path));
+            if !listed && !found.path.eq_ignore_ascii_case(&manifest_path) {
+                problems.push(VerifyProblem::Unlisted { path: found.path.clone() });
+            }
+        }
+    }
+    problems
+}
+
+/// Checks the loader inside an ISO's El Torito FAT image (`loader`, as found there) against the
+/// manifest's `EFI/BOOT/BOOTX64.EFI` (or, for a manifest without boot files, against the disc's).
+pub fn verify_boot_loader(
+    manifest: &Manifest,
+    on_disc: &[ManifestEntry],
+    loader: Result<ManifestEntry, String>,
+) -> Option<VerifyProblem> {
+    let wanted = manifest
+        .boot_files
+        .iter()
+        .chain(on_disc)
+        .find(|e| e.path.eq_ignore_ascii_case(super::iso::BOOT_LOADER));
+    match (loader, wanted) {
+        (Err(problem), _) => Some(VerifyProblem::BootImage { problem }),
+        (Ok(found), Some(wanted)) if found.size != wanted.size || found.sha256 != wanted.sha256 => {
+            Some(VerifyProblem::BootImage {
+                problem: format!(
+                    "its {} differs from the manifest's (size {}, expected {}, or a different SHA-256)",
+                    super::iso::BOOT_LOADER,
+                    found.size,
+                    wanted.size
+                ),
+            })
+        }
+        (Ok(_), Some(_)) => None,
+        (Ok(_), None) => Some(VerifyProblem::BootImage {
+            problem: format!("the disc has no {} to compare it with", super::iso::BOOT_LOADER),
+        }),
+    }
+}
+
+fn compare(listed: &[ManifestEntry], actual: &[ManifestEntry]) -> Vec<VerifyProblem> {
     let mut problems = Vec::new();
-    for entry in &manifest.files {
+    for entry in listed {
         match actual.iter().find(|found| found.path.eq_ignore_ascii_case(&entry.path)) {
             None => problems.push(VerifyProblem::Missing { path: entry.path.clone() }),
             Some(found) if found.size != entry.size || found.sha256 != entry.sha256 => problems

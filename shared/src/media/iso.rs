@@ -786,7 +786,11 @@ mod tests {
     }
 
     fn boot_files() -> Vec<MediumFile> {
-        vec![file("EFI/BOOT/BOOTX64.EFI", 3000), file("sources/boot.wim", 5000)]
+        vec![
+            file("EFI/BOOT/BOOTX64.EFI", 3000),
+            file("EFI/Microsoft/Boot/BCD", 300),
+            file("sources/boot.wim", 5000),
+        ]
     }
 
     #[test]
@@ -875,7 +879,7 @@ mod tests {
             .unwrap();
         assert_eq!(total, image.size());
         assert_eq!(inputs, [(3, 77_824, 10_000)]);
-        assert_eq!(image.summary().files, 4);
-        assert_eq!(image.summary().directories, 4);
+        assert_eq!(image.summary().files, 5);
+        assert_eq!(image.summary().directories, 6);
     }
 }

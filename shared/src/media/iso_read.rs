@@ -613,6 +613,7 @@ mod tests {
     fn sample() -> Vec<u8> {
         image(&[
             ("EFI/BOOT/BOOTX64.EFI", b"loader"),
+            ("EFI/Microsoft/Boot/BCD", b"bcd"),
             ("sources/boot.wim", b"wim bytes"),
             ("Ünïcödé/file name.txt", b"x"),
             ("empty", b""),
@@ -629,11 +630,20 @@ mod tests {
         let paths: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["EFI/BOOT/BOOTX64.EFI", "empty", "sources/boot.wim", "Ünïcödé/file name.txt"]
+            [
+                "EFI/BOOT/BOOTX64.EFI",
+                "EFI/Microsoft/Boot/BCD",
+                "empty",
+                "sources/boot.wim",
+                "Ünïcödé/file name.txt"
+            ]
         );
         let wim = listing.file("SOURCES/BOOT.WIM").unwrap();
         assert_eq!(&iso[wim.offset as usize..(wim.offset + wim.size) as usize], b"wim bytes");
-        assert_eq!(listing.directories, ["EFI", "EFI/BOOT", "sources", "Ünïcödé"]);
+        assert_eq!(
+            listing.directories,
+            ["EFI", "EFI/BOOT", "EFI/Microsoft", "EFI/Microsoft/Boot", "sources", "Ünïcödé"]
+        );
         assert_eq!(listing.boot.len(), 1);
         assert_eq!(listing.boot[0].platform, 0xEF);
         assert!(listing.boot[0].bootable);
@@ -649,7 +659,13 @@ mod tests {
         let paths: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["EFI/BOOT/BOOTX64.EFI", "EMPTY", "SOURCES/BOOT.WIM", "_N_C_D_/FILE_NAME.TXT"]
+            [
+                "EFI/BOOT/BOOTX64.EFI",
+                "EFI/MICROSOFT/BOOT/BCD",
+                "EMPTY",
+                "SOURCES/BOOT.WIM",
+                "_N_C_D_/FILE_NAME.TXT"
+            ]
         );
     }
 

@@ -33,6 +33,10 @@ pub const REQUIRED_BOOT_FILES: &[(&str, &str)] = &[
         "give the Windows PE media folder (the ADK's `media` folder after copype, or the root of a WinPE ISO), which holds EFI\\BOOT\\BOOTX64.EFI",
     ),
     (
+        "EFI/Microsoft/Boot/BCD",
+        "give the whole Windows PE media folder: Windows Boot Manager reads its boot configuration from EFI\\Microsoft\\Boot\\BCD (copype and MakeWinPEMedia put it there)",
+    ),
+    (
         "sources/boot.wim",
         "give boot files that hold sources\\boot.wim (prepared with `osdgate bootimage script`)",
     ),
@@ -199,6 +203,83 @@ impl UsbImage {
         let mut tail = entries;
         tail.extend_from_slice(&self.header(entries_crc, true));
         sink(Part::Bytes(tail))
+    }
+}
+
+/// How many bytes of the image's start [`read_partition`] needs: the protective MBR, the primary
+/// GPT header and 128 entries of 128 bytes.
+pub const TABLE_BYTES: usize = ((2 + ENTRY_SECTORS) * SECTOR) as usize;
+
+/// A USB image whose partition table cannot be read: what is wrong and at which byte.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{problem} (at byte {offset} of the image)")]
+pub struct TableError {
+    /// What is wrong.
+    pub problem: &'static str,
+    /// The byte offset in the image.
+    pub offset: u64,
+}
+
+/// The byte range of the one partition of an osdgate USB image, from its first [`TABLE_BYTES`]:
+/// a protective MBR (type 0xEE), a primary GPT header with valid CRCs (UEFI 2.10 §5.3.2) and one
+/// used partition entry. Anything else is refused.
+pub fn read_partition(head: &[u8], image_size: u64) -> Result<std::ops::Range<u64>, TableError> {
+    let err = |problem, offset| Err(TableError { problem, offset });
+    if head.len() < TABLE_BYTES {
+        return err("the image is shorter than a partition table", head.len() as u64);
+    }
+    if head[510..512] != [0x55, 0xAA] {
+        return err("no MBR signature", 510);
+    }
+    if head[446 + 4] != 0xEE {
+        return err("the MBR is not a protective MBR (type 0xEE): not a GPT disk", 450);
+    }
+    let h = &head[512..1024];
+    if &h[..8] != b"EFI PART" {
+        return err("no GPT header signature `EFI PART` at LBA 1", 512);
+    }
+    let header_size = u32::from_le_bytes([h[12], h[13], h[14], h[15]]) as usize;
+    if !(92..=512).contains(&header_size) {
+        return err("GPT header size outside 92..512", 524);
+    }
+    let stored = u32::from_le_bytes([h[16], h[17], h[18], h[19]]);
+    let mut copy = h[..header_size].to_vec();
+    copy[16..20].fill(0);
+    if crc32fast::hash(&copy) != stored {
+        return err("GPT header CRC mismatch: the table is damaged", 528);
+    }
+    let u64_at = |at: usize| u64::from_le_bytes(h[at..at + 8].try_into().unwrap_or([0; 8]));
+    let u32_at = |at: usize| u32::from_le_bytes(h[at..at + 4].try_into().unwrap_or([0; 4]));
+    if u64_at(72) != 2 {
+        return err("the partition entries do not start at LBA 2", 584);
+    }
+    let (count, size) = (u32_at(80) as usize, u32_at(84) as usize);
+    if size != 128 || count == 0 || count * size > (ENTRY_SECTORS * SECTOR) as usize {
+        return err("partition entry count or size outside what osdgate writes", 592);
+    }
+    let entries = &head[1024..1024 + count * size];
+    if crc32fast::hash(entries) != u32_at(88) {
+        return err("partition entries CRC mismatch: the table is damaged", 600);
+    }
+    let mut found = None;
+    for (index, entry) in entries.chunks_exact(size).enumerate() {
+        if entry[..16].iter().all(|&b| b == 0) {
+            continue;
+        }
+        let offset = 1024 + (index * size) as u64;
+        if found.is_some() {
+            return err("more than one partition: not an osdgate USB image", offset);
+        }
+        let first = u64::from_le_bytes(entry[32..40].try_into().unwrap_or([0; 8]));
+        let last = u64::from_le_bytes(entry[40..48].try_into().unwrap_or([0; 8]));
+        if first < 2 + ENTRY_SECTORS || last < first || (last + 1) * SECTOR > image_size {
+            return err("a partition outside the image", offset + 32);
+        }
+        found = Some(first * SECTOR..(last + 1) * SECTOR);
+    }
+    match found {
+        Some(range) => Ok(range),
+        None => err("no partition", 1024),
     }
 }
 

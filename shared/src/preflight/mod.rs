@@ -21,6 +21,7 @@ pub(crate) use media::is_strong_password;
 mod network;
 mod reference;
 pub(crate) mod rules;
+pub mod scenario;
 mod site;
 mod task_sequence;
 mod upload;

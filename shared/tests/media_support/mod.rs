@@ -53,6 +53,7 @@ pub fn example_bundle(agent: &[u8]) -> Bundle {
         random: &MediaRandom::from_bytes(&std::array::from_fn(|i| i as u8)),
         kdf: KdfParams { memory_kib: 19 * 1024, iterations: 1, parallelism: 1 },
         agent_exe: agent,
+        boot_files: &[],
     })
     .unwrap()
 }

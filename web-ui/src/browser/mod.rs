@@ -2,6 +2,7 @@
 //! preferences, IndexedDB for the working document, file reading and downloads. Every failure is a
 //! typed error with the operation that failed; nothing here panics.
 
+pub mod checker;
 pub mod idb;
 pub mod jobs;
 pub mod toml_codec;
@@ -30,6 +31,27 @@ impl BrowserError {
             .or_else(|| error.as_string())
             .unwrap_or_else(|| format!("{error:?}"));
         BrowserError { operation, reason }
+    }
+}
+
+/// A `DocumentError` an on-demand module sent as JSON (format, line, column, message); text that
+/// is not such JSON becomes the message.
+#[cfg(any(target_arch = "wasm32", test))]
+pub(crate) fn document_error(
+    json: &str,
+    format: osdgate_model::model::DocumentFormat,
+) -> osdgate_model::model::DocumentError {
+    let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let position =
+        |key: &str| value.get(key).and_then(serde_json::Value::as_u64).map(|n| n as usize);
+    osdgate_model::model::DocumentError {
+        format,
+        line: position("line"),
+        column: position("column"),
+        message: value
+            .get("message")
+            .and_then(serde_json::Value::as_str)
+            .map_or_else(|| json.to_owned(), str::to_owned),
     }
 }
 
@@ -111,4 +133,20 @@ pub fn download(name: &str, mime_type: &str, text: &str) -> Result<(), BrowserEr
     // The click has started the download; the URL is no longer needed.
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use osdgate_model::model::DocumentFormat;
+
+    #[test]
+    fn a_refusal_keeps_its_position() {
+        let error = super::document_error(
+            r#"{"format":"toml","line":3,"column":8,"message":"invalid type"}"#,
+            DocumentFormat::Toml,
+        );
+        assert_eq!((error.line, error.column), (Some(3), Some(8)));
+        assert_eq!(error.to_string(), "line 3, column 8: invalid type");
+        assert_eq!(super::document_error("garbage", DocumentFormat::Json).message, "garbage");
+    }
 }

@@ -18,29 +18,14 @@ pub enum TomlCodecError {
     Unavailable(String),
 }
 
-/// A `DocumentError` the codec sent as JSON (format, line, column, message).
-#[cfg(any(target_arch = "wasm32", test))]
-fn document_error(json: &str) -> DocumentError {
-    let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-    let position =
-        |key: &str| value.get(key).and_then(serde_json::Value::as_u64).map(|n| n as usize);
-    DocumentError {
-        format: osdgate_model::model::DocumentFormat::Toml,
-        line: position("line"),
-        column: position("column"),
-        message: value
-            .get("message")
-            .and_then(serde_json::Value::as_str)
-            .map_or_else(|| json.to_owned(), str::to_owned),
-    }
-}
-
 #[cfg(target_arch = "wasm32")]
 mod codec {
     use wasm_bindgen::prelude::*;
 
-    use super::{TomlCodecError, document_error};
-    use crate::browser::BrowserError;
+    use osdgate_model::model::DocumentFormat;
+
+    use super::TomlCodecError;
+    use crate::browser::{BrowserError, document_error};
 
     #[wasm_bindgen(module = "/src/browser/toml_codec.js")]
     extern "C" {
@@ -67,7 +52,7 @@ mod codec {
     pub async fn toml_to_json(text: &str) -> Result<String, TomlCodecError> {
         call("toml_to_json", text)
             .await?
-            .map_err(|json| TomlCodecError::Refused(document_error(&json)))
+            .map_err(|json| TomlCodecError::Refused(document_error(&json, DocumentFormat::Toml)))
     }
 
     pub async fn json_to_toml(text: &str) -> Result<String, TomlCodecError> {
@@ -93,16 +78,3 @@ mod codec {
 }
 
 pub use codec::{json_to_toml, toml_to_json};
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_refusal_keeps_its_position() {
-        let error = super::document_error(
-            r#"{"format":"toml","line":3,"column":8,"message":"invalid type"}"#,
-        );
-        assert_eq!((error.line, error.column), (Some(3), Some(8)));
-        assert_eq!(error.to_string(), "line 3, column 8: invalid type");
-        assert_eq!(super::document_error("garbage").message, "garbage");
-    }
-}

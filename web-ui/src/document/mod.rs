@@ -1,23 +1,28 @@
 //! The working document: the admin's raw configuration (`osdgate_model` [`Document`], the CLI's
 //! format), its undo history, its preflight report, and its copy in the browser's IndexedDB.
 //!
-//! Everything the admin types lands here as raw state; only [`DocumentStore::plan`] —
-//! `Document::validate` — yields something publishable.
+//! Everything the admin types lands here as raw state. Preflight runs off the main thread in the
+//! checker worker ([`crate::browser::checker`]): each change is written as JSON once (the text the
+//! autosave stores), and that text is what the worker checks. While a check runs, further changes
+//! wait as one pending text, so a burst of typing costs one check in flight and one after it.
 
 pub mod diff;
 pub mod history;
 mod persistence;
 pub mod publishing;
-pub mod scenario;
 pub mod transfer;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use leptos::prelude::*;
-use osdgate_model::model::{
-    Document, ManagementPointConnection, Plan, SchemaTag, Site, SiteVersion, Timestamp,
-};
-use osdgate_model::preflight::{self, Report};
+use leptos::task::spawn_local;
+use osdgate_model::model::{Document, ManagementPointConnection, SchemaTag, Site, SiteVersion};
+use osdgate_model::preflight::Report;
+use osdgate_model::preflight::scenario::{DocumentCheck, ScenarioStatus};
 
 use crate::browser;
+use crate::browser::checker::Checker;
 use history::History;
 pub use persistence::SaveState;
 
@@ -45,11 +50,42 @@ pub fn empty_document() -> Document {
     }
 }
 
-/// The preflight report with how long the check took in this browser.
+/// Whether the report is the current document's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckState {
+    /// The document changed and its check has not answered yet.
+    Checking,
+    /// The report is the current document's.
+    Current,
+    /// The checker could not run; the reason, in words. The report is the last one it gave.
+    Failed(String),
+}
+
+/// The preflight report and the scenarios' readiness, with how long the check took where it ran.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedReport {
     pub report: Report,
+    pub scenarios: Vec<ScenarioStatus>,
     pub milliseconds: f64,
+    pub state: CheckState,
+    /// Whether the checker has answered at least once (before, the report is empty, not clean).
+    pub received: bool,
+}
+
+impl CheckedReport {
+    /// Whether the current document is checked and has no errors: a plan the relay will accept.
+    pub fn is_plan(&self) -> bool {
+        self.state == CheckState::Current && self.report.errors == 0
+    }
+
+    /// `checking`, `current` or `failed` (for `data-state`, which tests wait on).
+    pub fn state_name(&self) -> &'static str {
+        match self.state {
+            CheckState::Checking => "checking",
+            CheckState::Current => "current",
+            CheckState::Failed(_) => "failed",
+        }
+    }
 }
 
 /// The working document and everything derived from it; `Copy`, shared through context.
@@ -57,35 +93,93 @@ pub struct CheckedReport {
 pub struct DocumentStore {
     history: RwSignal<History<Document>>,
     save_state: RwSignal<SaveState>,
-    report: Memo<CheckedReport>,
+    /// The document as JSON, written once per change: what the autosave stores and the checker reads.
+    json: Memo<String>,
+    report: RwSignal<CheckedReport>,
 }
 
-fn now() -> Timestamp {
-    Timestamp::from_unix_seconds(browser::unix_seconds())
+/// The newest text waiting for the checker, and whether a check is in flight.
+#[derive(Default)]
+struct CheckQueue {
+    busy: bool,
+    pending: Option<String>,
 }
 
 impl DocumentStore {
-    /// A store holding an empty document, not yet connected to the browser's storage.
+    /// A store holding an empty document, checked in this thread, not connected to storage (tests).
     pub fn new() -> Self {
+        Self::with_checker(Checker::inline())
+    }
+
+    /// A store holding an empty document, checked by `checker`, not connected to storage.
+    pub fn with_checker(checker: Checker) -> Self {
         let history = RwSignal::new(History::new(empty_document()));
-        let report = Memo::new(move |_| {
-            let started = browser::now_ms();
-            let report = history.with(|h| preflight::check_at(h.present(), now()));
-            CheckedReport { report, milliseconds: browser::now_ms() - started }
+        let json = Memo::new(move |_| history.with(|h| h.present().to_json()));
+        let report = RwSignal::new(CheckedReport {
+            report: Report::default(),
+            scenarios: Vec::new(),
+            milliseconds: 0.0,
+            state: CheckState::Checking,
+            received: false,
         });
-        DocumentStore { history, save_state: RwSignal::new(SaveState::Loading), report }
+        let queue = Rc::new(RefCell::new(CheckQueue::default()));
+        Effect::new(move |_| {
+            let text = json.get();
+            let start = {
+                let mut queue = queue.borrow_mut();
+                queue.pending = Some(text);
+                !std::mem::replace(&mut queue.busy, true)
+            };
+            if start {
+                let queue = queue.clone();
+                let checker = checker.clone();
+                spawn_local(async move {
+                    loop {
+                        let Some(text) = queue.borrow_mut().pending.take() else { break };
+                        let answer = checker.check(text, browser::unix_seconds()).await;
+                        let more = queue.borrow().pending.is_some();
+                        report.update(|r| match answer {
+                            Ok(checked) => {
+                                let DocumentCheck { report, scenarios } = checked.check;
+                                *r = CheckedReport {
+                                    report,
+                                    scenarios,
+                                    milliseconds: checked.milliseconds,
+                                    state: if more {
+                                        CheckState::Checking
+                                    } else {
+                                        CheckState::Current
+                                    },
+                                    received: true,
+                                };
+                            }
+                            Err(error) => r.state = CheckState::Failed(error.to_string()),
+                        });
+                    }
+                    queue.borrow_mut().busy = false;
+                });
+            }
+        });
+        DocumentStore { history, save_state: RwSignal::new(SaveState::Loading), json, report }
     }
 
-    /// The store, loaded from the console's IndexedDB database and saved there after every change.
+    /// The store, loaded from the console's IndexedDB database and saved there after every change,
+    /// checked in the checker worker.
     pub fn persisted() -> Self {
-        Self::persisted_in(persistence::DATABASE)
+        Self::persisted_in(persistence::DATABASE, Checker::worker())
     }
 
-    /// As [`DocumentStore::persisted`], in the IndexedDB database `database` (tests use their own).
-    pub fn persisted_in(database: &'static str) -> Self {
-        let store = Self::new();
+    /// As [`DocumentStore::persisted`], in the IndexedDB database `database` and checked by
+    /// `checker` (tests use their own database and check inline).
+    pub fn persisted_in(database: &'static str, checker: Checker) -> Self {
+        let store = Self::with_checker(checker);
         persistence::connect(store, database);
         store
+    }
+
+    /// The document as JSON (tracked): the CLI's format, written once per change.
+    pub fn json(&self) -> Memo<String> {
+        self.json
     }
 
     /// Reads the document without cloning it (tracked).
@@ -103,30 +197,41 @@ impl DocumentStore {
     pub fn edit(&self, field: &str, change: impl FnOnce(&mut Document)) {
         let mut next = self.with_untracked(Document::clone);
         change(&mut next);
-        self.history.update(|h| {
-            h.record(next, Some(field));
-        });
+        self.apply(|h| h.record(next, Some(field)));
     }
 
     /// Changes the document as one undo step of its own (adding or removing an object).
     pub fn change(&self, change: impl FnOnce(&mut Document)) {
         let mut next = self.with_untracked(Document::clone);
         change(&mut next);
-        self.history.update(|h| {
-            h.record(next, None);
-        });
+        self.apply(|h| h.record(next, None));
     }
 
     /// Replaces the document (an import or a new start); undo brings the previous one back.
     pub fn replace(&self, document: Document) {
-        self.history.update(|h| {
-            h.replace(document);
-        });
+        self.apply(|h| h.replace(document));
     }
 
     /// Loads a saved document as the start of the history (nothing to undo).
     pub(crate) fn restore(&self, document: Document) {
-        self.history.set(History::new(document));
+        self.apply(|h| {
+            *h = History::new(document);
+            true
+        });
+    }
+
+    /// Runs `step` on the history; when it changed the document, the report is marked as
+    /// checking at once (its check follows in the effect), so nobody reads the previous
+    /// document's report as the current one's. A step that changed nothing notifies nobody.
+    fn apply(&self, step: impl FnOnce(&mut History<Document>) -> bool) {
+        let mut changed = false;
+        self.history.maybe_update(|h| {
+            changed = step(h);
+            changed
+        });
+        if changed {
+            self.report.update(|r| r.state = CheckState::Checking);
+        }
     }
 
     /// Ends coalescing of the current field's edits (it lost focus).
@@ -135,15 +240,11 @@ impl DocumentStore {
     }
 
     pub fn undo(&self) {
-        self.history.update(|h| {
-            h.undo();
-        });
+        self.apply(History::undo);
     }
 
     pub fn redo(&self) {
-        self.history.update(|h| {
-            h.redo();
-        });
+        self.apply(History::redo);
     }
 
     pub fn can_undo(&self) -> bool {
@@ -154,15 +255,10 @@ impl DocumentStore {
         self.history.with(History::can_redo)
     }
 
-    /// The preflight report of the current document (`osdgate check`'s findings).
-    pub fn report(&self) -> Memo<CheckedReport> {
-        self.report
-    }
-
-    /// The validated plan — the only form of the document that can be published or turned into
-    /// media — or the report of what stands in the way.
-    pub fn plan(&self) -> Result<Plan, Report> {
-        self.with_untracked(|d| d.validate_at(now()))
+    /// The preflight report of the current document (`osdgate check`'s findings) and the
+    /// scenarios' readiness, as the checker last answered.
+    pub fn report(&self) -> ReadSignal<CheckedReport> {
+        self.report.read_only()
     }
 
     pub fn save_state(&self) -> RwSignal<SaveState> {

@@ -76,7 +76,7 @@ fn autosave(store: DocumentStore, database: KeyValueStore) {
     let writer = Rc::new(RefCell::new(Writer::default()));
     let mut last_written: Option<String> = None;
     Effect::new(move |_| {
-        let text = store.with(Document::to_json);
+        let text = store.json.get();
         if last_written.as_deref() == Some(text.as_str()) {
             return;
         }

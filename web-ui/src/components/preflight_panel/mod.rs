@@ -3,7 +3,7 @@ mod finding_item;
 use leptos::prelude::*;
 use osdgate_model::preflight::Severity;
 
-use crate::document::use_document;
+use crate::document::{CheckState, CheckedReport, use_document};
 use crate::i18n::*;
 use crate::page::Page;
 use finding_item::FindingItem;
@@ -33,10 +33,23 @@ pub fn PreflightPanel(current: Memo<Option<Page>>) -> impl IntoView {
             class="preflight-panel"
             aria-labelledby="preflight-heading"
             data-check-microseconds=move || (report.with(|r| r.milliseconds) * 1000.0) as u64
+            data-state=move || report.with(CheckedReport::state_name)
+            aria-busy=move || report.with(|r| r.state == CheckState::Checking).to_string()
         >
             <h2 id="preflight-heading">{t!(i18n, preflight.title)}</h2>
+            {move || report.with(|r| match &r.state {
+                CheckState::Failed(reason) => Some(view! {
+                    <p class="check-failed" role="alert">
+                        {t_string!(i18n, preflight.check_failed, reason = reason.clone()).to_string()}
+                    </p>
+                }),
+                _ => None,
+            })}
             <p class="preflight-summary" data-testid="preflight-summary" data-errors=move || count(Severity::Error)>
                 {move || {
+                    if !report.with(|r| r.received) {
+                        return t_string!(i18n, overview.checking).to_string();
+                    }
                     let errors = count(Severity::Error);
                     let warnings = count(Severity::Warning);
                     let advice = count(Severity::Advice);

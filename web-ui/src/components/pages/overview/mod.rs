@@ -4,11 +4,8 @@ mod scenario_card;
 use leptos::prelude::*;
 
 use super::super::relay_status::RelayStatus;
-use crate::browser;
-use crate::document::scenario::readiness;
 use crate::document::use_document;
 use crate::i18n::*;
-use osdgate_model::model::Timestamp;
 use plan_status::PlanStatus;
 use scenario_card::ScenarioCard;
 
@@ -18,12 +15,9 @@ use scenario_card::ScenarioCard;
 pub fn Overview() -> impl IntoView {
     let i18n = use_i18n();
     let store = use_document();
-    // Four checks of reduced documents: only while the overview is on screen.
-    let statuses = Memo::new(move |_| {
-        store.with(|document| {
-            readiness(document, Timestamp::from_unix_seconds(browser::unix_seconds()))
-        })
-    });
+    // The checker worker answers with the scenarios' readiness beside the report.
+    let report = store.report();
+    let statuses = Memo::new(move |_| report.with(|r| r.scenarios.clone()));
     view! {
         <h1>{t!(i18n, nav.overview)}</h1>
         <PlanStatus />

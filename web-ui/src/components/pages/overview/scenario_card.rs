@@ -2,10 +2,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use osdgate_model::model::Scenario;
 
-use crate::document::scenario::{Readiness, ScenarioStatus};
 use crate::field_focus::use_field_focus;
 use crate::i18n::*;
 use crate::page::Page;
+use osdgate_model::preflight::scenario::{Readiness, ScenarioStatus};
 
 /// One scenario: ready, blocked (with the blocking findings, each a way to its field) or not
 /// configured (no deployment is meant for it).
@@ -28,7 +28,7 @@ pub fn ScenarioCard(status: ScenarioStatus) -> impl IntoView {
         Readiness::Blocked => "blocked",
         Readiness::Ready => "ready",
     };
-    let readiness = status.readiness.clone();
+    let readiness = status.readiness;
     let verdict = move || match readiness {
         Readiness::NotConfigured => t_string!(i18n, scenario.not_configured).to_string(),
         Readiness::Blocked => t_string!(i18n, scenario.blocked).to_string(),

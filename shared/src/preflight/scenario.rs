@@ -1,12 +1,14 @@
-//! Per scenario of the seeds: is the document ready, and what blocks it.
+//! Per scenario of the seeds: is the document ready, and what blocks it (the console's overview).
 //!
 //! A scenario is ready when it has deployments and the document holding only those deployments
 //! passes preflight without errors. Checking that reduced document (rather than sorting the full
 //! report's findings by hand) keeps every rule where it lives, in `osdgate_model::preflight`: the
 //! scenario's own rules fire for its deployments, and the document-wide rules block every scenario.
 
-use osdgate_model::model::{Document, Scenario, Timestamp};
-use osdgate_model::preflight::{self, Finding, Severity};
+use serde::{Deserialize, Serialize};
+
+use super::{Finding, Report, Severity, check_at};
+use crate::model::{Document, Scenario, Timestamp};
 
 /// The scenarios in the order the overview shows them.
 pub const SCENARIOS: [Scenario; 4] = [
@@ -16,7 +18,8 @@ pub const SCENARIOS: [Scenario; 4] = [
     Scenario::SoftwareCenter,
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Readiness {
     /// No deployment is meant for this scenario.
     NotConfigured,
@@ -26,7 +29,7 @@ pub enum Readiness {
     Ready,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScenarioStatus {
     pub scenario: Scenario,
     /// IDs of the deployments meant for the scenario.
@@ -61,7 +64,7 @@ fn status(document: &Document, scenario: Scenario, now: Timestamp) -> ScenarioSt
     }
     let mut reduced = document.clone();
     reduced.deployments.retain(|d| d.scenario == scenario);
-    let blocking: Vec<Finding> = preflight::check_at(&reduced, now)
+    let blocking: Vec<Finding> = check_at(&reduced, now)
         .findings
         .into_iter()
         .filter(|f| f.severity == Severity::Error)
@@ -81,6 +84,21 @@ fn remap_deployment_index(path: &str, original: &[usize]) -> String {
     match index.parse::<usize>().ok().and_then(|i| original.get(i)) {
         Some(full) => format!("deployments[{full}]{tail}"),
         None => path.to_owned(),
+    }
+}
+
+/// One recheck of the working document as the console shows it: the full report and, per
+/// scenario, whether it is ready.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentCheck {
+    pub report: Report,
+    pub scenarios: Vec<ScenarioStatus>,
+}
+
+impl DocumentCheck {
+    /// The report of `document` at `now` and the readiness of each scenario.
+    pub fn of(document: &Document, now: Timestamp) -> Self {
+        DocumentCheck { report: check_at(document, now), scenarios: readiness(document, now) }
     }
 }
 
@@ -120,7 +138,7 @@ mod tests {
         let statuses = readiness(&document, NOW);
         let boot = &statuses[0];
         assert_eq!(boot.readiness, Readiness::Blocked);
-        let full = preflight::check_at(&document, NOW);
+        let full = check_at(&document, NOW);
         for finding in &boot.blocking {
             assert!(full.findings.contains(finding), "{finding:?} is not in the full report");
         }
