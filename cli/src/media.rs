@@ -21,6 +21,7 @@ use osdgate_model::media::layout::{BUNDLE_DIR, MANIFEST};
 use osdgate_model::media::usb::{
     TABLE_BYTES, UsbImage, UsbOptions, bundle_files, check_boot_files, read_partition,
 };
+use osdgate_model::model::MediaProtection;
 use osdgate_model::trust::{TrustCertificate, read_certificates};
 use sha2::{Digest, Sha256};
 
@@ -44,11 +45,13 @@ struct BuildArgs {
     /// The medium (`media[].id` or `name`); may be left out when the document has one.
     #[arg(long)]
     media: Option<String>,
-    /// A file whose first line is the media password.
+    /// A file whose first line is the media password (the document never holds it). Without it,
+    /// the password is asked for on the terminal.
     #[arg(long, conflicts_with = "unattended")]
     password_file: Option<PathBuf>,
     /// Build unattended media: no password, the key stored unsealed. Weaker: anyone holding the
-    /// medium can start the deployment until it expires or is revoked.
+    /// medium can start the deployment until it expires or is revoked. Only for a medium the
+    /// document marks `protection = "unattended"` (which needs no flag).
     #[arg(long)]
     unattended: bool,
     /// The Windows x64 agent (osdgate-agent.exe).
@@ -153,31 +156,58 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn protection(args: &BuildArgs, document_password: Option<&str>) -> Result<Protection> {
-    if args.unattended {
-        eprintln!(
-            "osdgate media: WARNING: unattended media: no password protects the key; anyone holding the medium can start the deployment until it expires or is revoked"
-        );
-        return Ok(Protection::Unattended);
-    }
-    if let Some(path) = &args.password_file {
-        let text = String::from_utf8(read(path)?)
-            .map_err(|_| anyhow!("--password-file {}: not UTF-8 text", path.display()))?;
-        let password = text.lines().next().unwrap_or_default().to_string();
-        if password.is_empty() {
-            bail!("--password-file {}: the first line is empty", path.display());
+/// How the key is protected: the document's medium says whether a password is required (it never
+/// holds the password); the password comes from `--password-file` or the terminal.
+fn protection(args: &BuildArgs, media_id: &str, required: MediaProtection) -> Result<Protection> {
+    match required {
+        MediaProtection::Unattended => {
+            if args.password_file.is_some() {
+                bail!(
+                    "medium `{media_id}` is unattended in the document (protection = \"unattended\"): drop --password-file, or set protection = \"password\" in the document"
+                );
+            }
+            eprintln!(
+                "osdgate media: WARNING: unattended media: no password protects the key; anyone holding the medium can start the deployment until it expires or is revoked"
+            );
+            Ok(Protection::Unattended)
         }
-        return Ok(Protection::Password(password));
+        MediaProtection::Password if args.unattended => bail!(
+            "medium `{media_id}` requires a password (protection = \"password\" in the document): give --password-file FILE or type it at the prompt, or set protection = \"unattended\" in the document for weaker media without one"
+        ),
+        MediaProtection::Password => match &args.password_file {
+            Some(path) => {
+                let text = String::from_utf8(read(path)?)
+                    .map_err(|_| anyhow!("--password-file {}: not UTF-8 text", path.display()))?;
+                let password = text.lines().next().unwrap_or_default().to_string();
+                if password.is_empty() {
+                    bail!("--password-file {}: the first line is empty", path.display());
+                }
+                Ok(Protection::Password(password))
+            }
+            None => prompt_password(media_id).map(Protection::Password),
+        },
     }
-    if let Some(password) = document_password {
-        eprintln!(
-            "osdgate media: WARNING: using the password stored in the document; keep it out of the document and give it with --password-file"
+}
+
+/// Ask for the password twice on the terminal, without echo.
+fn prompt_password(media_id: &str) -> Result<String> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "medium `{media_id}` requires a password and there is no terminal to ask on: give --password-file FILE (its first line is the password)"
         );
-        return Ok(Protection::Password(password.to_string()));
     }
-    bail!(
-        "no media password: give --password-file FILE (or --unattended for weaker media without one)"
-    )
+    let first = rpassword::prompt_password(format!("Password for medium `{media_id}`: "))
+        .context("reading the password from the terminal")?;
+    if first.is_empty() {
+        bail!("no password typed: medium `{media_id}` requires one");
+    }
+    let second = rpassword::prompt_password("Type it again: ")
+        .context("reading the password from the terminal")?;
+    if first != second {
+        bail!("the two passwords differ; nothing was built");
+    }
+    Ok(first)
 }
 
 fn random(args: &BuildArgs) -> Result<MediaRandom> {
@@ -232,13 +262,13 @@ fn bundle(args: &BuildArgs, boot_files: &[ManifestEntry]) -> Result<Bundle> {
     let roots = resolve_roots(&spec, &given).map_err(|problems| {
         anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
     })?;
-    let document_password = plan
+    let required = plan
         .document()
         .media
         .iter()
         .find(|m| m.id == spec.media_id)
-        .and_then(|m| m.password.as_deref());
-    let protection = protection(args, document_password)?;
+        .map_or(MediaProtection::Password, |m| m.protection);
+    let protection = protection(args, &spec.media_id, required)?;
     let agent = read(&args.agent).with_context(|| "--agent")?;
     let kdf = KdfParams {
         memory_kib: args.kdf_memory_kib.unwrap_or(DEFAULT_KDF.memory_kib),

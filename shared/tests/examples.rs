@@ -79,8 +79,16 @@ fn broken_examples_give_the_expected_reports() {
 fn examples_round_trip_through_json_and_toml() {
     for scenario in SCENARIOS {
         for name in [format!("{scenario}.toml"), format!("{scenario}.broken.toml")] {
-            let doc = document(&name);
+            let mut doc = document(&name);
             let json = doc.to_json();
+            // A password an old document still carries is dropped unread: it never comes back
+            // out of the model (and OSDG-MEDIA-009 refuses the document).
+            assert!(!json.contains("\"password\":"), "{name}: {json}");
+            let toml = doc.to_toml().unwrap();
+            assert!(!toml.contains("\npassword ="), "{name}: {toml}");
+            for media in &mut doc.media {
+                media.legacy_password = None;
+            }
             assert_eq!(Document::from_json(&json).unwrap(), doc, "{name} via JSON");
             let toml = doc.to_toml().unwrap();
             assert_eq!(Document::from_toml(&toml).unwrap(), doc, "{name} via TOML");

@@ -301,7 +301,7 @@ fn cases() -> Vec<(&'static str, &'static str, Mutation, &'static [&'static str]
         ),
         ("OSDG-MEDIA-001", BOOT, |d| d.media.clear(), &[]),
         ("OSDG-MEDIA-002", BOOT, |d| d.media[0].management = MediaManagement::Dynamic, &[]),
-        ("OSDG-MEDIA-003", BOOT, |d| d.media[0].password = None, &[]),
+        ("OSDG-MEDIA-003", BOOT, |d| d.media[0].protection = MediaProtection::Unattended, &[]),
         (
             "OSDG-MEDIA-004",
             BOOT,
@@ -311,7 +311,8 @@ fn cases() -> Vec<(&'static str, &'static str, Mutation, &'static [&'static str]
                 media.boot_image_id = None;
                 d.media.push(media);
             },
-            &[],
+            // A medium without a boot image cannot carry its deployment's boot image either.
+            &["OSDG-MEDIA-011"],
         ),
         (
             "OSDG-MEDIA-005",
@@ -341,6 +342,20 @@ fn cases() -> Vec<(&'static str, &'static str, Mutation, &'static [&'static str]
             &[],
         ),
         ("OSDG-MEDIA-008", BOOT, |d| d.media[0].management = MediaManagement::InternetBased, &[]),
+        ("OSDG-MEDIA-009", BOOT, |d| d.media[0].legacy_password = Some(LegacyPassword), &[]),
+        ("OSDG-MEDIA-010", CLOUD, |d| d.media[0].deployments.clear(), &[]),
+        (
+            "OSDG-MEDIA-011",
+            UPGRADE,
+            |d| {
+                // A medium for the in-place upgrade, which runs on installed clients.
+                let mut media = example(CLOUD).media.remove(0);
+                media.boot_image_id = None;
+                media.deployments = vec![d.deployments[0].id.clone()];
+                d.media.push(media);
+            },
+            &[],
+        ),
         ("OSDG-CERT-001", BOOT, |d| d.gateways[0].certificate.trusted_roots.clear(), &[]),
         ("OSDG-CERT-002", BOOT, |d| d.boot_images[0].trusted_roots.clear(), &[]),
         (

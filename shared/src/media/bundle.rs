@@ -29,7 +29,7 @@ use super::layout::{
     SCRIPTS_DIR,
 };
 use super::prepare::{self, PrepareParams};
-use crate::model::{MakeAvailableTo, ManagementPoint, Plan, Timestamp};
+use crate::model::{ManagementPoint, Plan, Timestamp};
 use crate::trust::scripts::PatchFile;
 use crate::trust::{
     BlobProfile, Hive, Store, TrustCertificate, read_certificates, write_certificates,
@@ -166,17 +166,8 @@ pub fn plan_medium(plan: &Plan, wanted: Option<&str>) -> Result<MediumSpec, Bund
         .ok_or_else(|| BundleError::NoGateway { media_id: media.id.clone() })?;
     let expires_at =
         media.expires_at.ok_or_else(|| BundleError::NoExpiry { media_id: media.id.clone() })?;
-    let deployments: Vec<String> = doc
-        .deployments
-        .iter()
-        .filter(|d| d.make_available_to != MakeAvailableTo::ClientsOnly)
-        .filter(|d| {
-            doc.task_sequence(&d.task_sequence_id).is_some_and(|ts| {
-                ts.boot_image_id.is_some() && ts.boot_image_id == media.boot_image_id
-            })
-        })
-        .map(|d| d.id.clone())
-        .collect();
+    // The deployments the document's medium names (preflight checked that it can run them).
+    let deployments = media.deployments.clone();
     if deployments.is_empty() {
         return Err(BundleError::NoDeployment { media_id: media.id.clone() });
     }

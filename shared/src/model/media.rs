@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Timestamp;
+use super::{Deployment, Document, Scenario, Timestamp};
 
 /// Bootable media, as the Create Task Sequence Media wizard makes them (osdgate builds bootable
 /// media only: boot image plus a pointer to the deployment, seed 001).
@@ -18,10 +18,21 @@ pub struct Media {
     pub format: MediaFormat,
     /// Media Management page: site-based (seed 000: internet-based) or dynamic.
     pub management: MediaManagement,
-    /// Security page: the media password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("writeOnly" = true))]
-    pub password: Option<String>,
+    /// Deployment Selection: the deployments (`deployments[].id`) this medium runs. A medium
+    /// registered at the relay is limited to them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<String>,
+    /// Security page: whether the medium asks for a password at boot. The password itself is
+    /// never part of the document: it is given when the medium is built (the console asks for it,
+    /// `osdgate media` reads `--password-file` or prompts) and only seals the medium's key.
+    #[serde(default)]
+    pub protection: MediaProtection,
+    /// A `password` the document still carries from before osdgate kept passwords out of
+    /// documents. Never read, never written back: its presence alone is reported
+    /// (`OSDG-MEDIA-009`) so the document is refused until the field is removed.
+    #[serde(default, rename = "password", skip_serializing)]
+    #[schemars(skip)]
+    pub legacy_password: Option<LegacyPassword>,
     /// Security page: the media stop working after this time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
@@ -40,6 +51,88 @@ pub struct Media {
     /// Customization page: a prestart command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prestart_command: Option<PrestartCommand>,
+}
+
+impl Media {
+    /// Why this medium cannot run `deployment`: the one copy of the rule that preflight reports
+    /// (`OSDG-MEDIA-011`) and the relay obeys when it serves a medium. Empty when it can. (A
+    /// deployment not made available to media is the deployment's own refusal,
+    /// [`Deployment::gateway_refusals`].)
+    pub fn deployment_refusals(
+        &self,
+        document: &Document,
+        deployment: &Deployment,
+    ) -> Vec<MediaDeploymentRefusal> {
+        let mut refusals = Vec::new();
+        if !deployment.scenario.from_media() {
+            refusals.push(MediaDeploymentRefusal::NotFromMedia(deployment.scenario));
+        }
+        let sequence_image = document
+            .task_sequence(&deployment.task_sequence_id)
+            .and_then(|sequence| sequence.boot_image_id.as_deref());
+        if let Some(sequence_image) = sequence_image
+            && self.boot_image_id.as_deref() != Some(sequence_image)
+        {
+            refusals.push(MediaDeploymentRefusal::OtherBootImage {
+                task_sequence: sequence_image.to_owned(),
+            });
+        }
+        refusals
+    }
+}
+
+/// Why a medium cannot run a deployment (see [`Media::deployment_refusals`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MediaDeploymentRefusal {
+    /// A scenario of installed ConfigMgr clients (in-place upgrade, Software Center): nothing
+    /// starts it from media.
+    NotFromMedia(Scenario),
+    /// The task sequence needs another boot image than the one on the medium.
+    OtherBootImage {
+        /// The task sequence's boot image.
+        task_sequence: String,
+    },
+}
+
+impl std::fmt::Display for MediaDeploymentRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MediaDeploymentRefusal::NotFromMedia(scenario) => write!(
+                f,
+                "scenario {} runs on installed ConfigMgr clients, not from boot media",
+                scenario.as_str()
+            ),
+            MediaDeploymentRefusal::OtherBootImage { task_sequence } => write!(
+                f,
+                "its task sequence uses boot image {task_sequence}, which the medium does not carry"
+            ),
+        }
+    }
+}
+
+/// Security page: how the medium protects its key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaProtection {
+    /// "Protect media with a password": the medium asks for a password at boot. The password is
+    /// set when the medium is built and must be strong (the `OSDG-MEDIA-003` rule's strength).
+    #[default]
+    Password,
+    /// No password: the medium starts unattended (the seeds' wizard offers this too). WEAKER:
+    /// anyone holding the medium can start its deployments until it expires or is revoked.
+    Unattended,
+}
+
+/// The value of a `password` field in an old document: dropped unread when the document is
+/// parsed, so it reaches no plan, no relay, no log and no history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegacyPassword;
+
+impl<'de> Deserialize<'de> for LegacyPassword {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer)?;
+        Ok(LegacyPassword)
+    }
 }
 
 /// Where the media are written.

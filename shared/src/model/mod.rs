@@ -30,8 +30,9 @@ pub use device::{Collection, Device, DeviceVariable, normalize_guid, normalize_m
 pub use document::{Document, DocumentError, DocumentFormat, SCHEMA_ID, SchemaTag, line_column};
 pub use gateway::{CertificateKind, DistributionPoint, Gateway, GatewayCertificate, TrustedRoot};
 pub use media::{
-    HashAlgorithm, KeyProvider, MEDIA_IMPORT_TRUSTED_ROOTS_AT_BOOT, ManagementPoint, Media,
-    MediaCertificate, MediaFormat, MediaManagement, PrestartCommand,
+    HashAlgorithm, KeyProvider, LegacyPassword, MEDIA_IMPORT_TRUSTED_ROOTS_AT_BOOT,
+    ManagementPoint, Media, MediaCertificate, MediaDeploymentRefusal, MediaFormat, MediaManagement, MediaProtection,
+    PrestartCommand,
 };
 pub use plan::Plan;
 pub use site::{ManagementPointConnection, Site, SiteVersion};

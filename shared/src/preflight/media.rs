@@ -2,11 +2,13 @@
 
 use super::Context;
 use super::rules::{
-    INTERNET_BASED_MEDIA, MEDIA_CERTIFICATE, MEDIA_EXPIRED, MEDIA_NOT_SITE_BASED,
-    MEDIA_WITHOUT_BOOT_IMAGE, MEDIA_WITHOUT_GATEWAY, NO_GATEWAY_MEDIA, WEAK_MEDIA_PASSWORD,
+    INTERNET_BASED_MEDIA, MEDIA_CERTIFICATE, MEDIA_DEPLOYMENT_MISMATCH, MEDIA_EXPIRED,
+    MEDIA_NOT_SITE_BASED, MEDIA_WITHOUT_BOOT_IMAGE, MEDIA_WITHOUT_DEPLOYMENT, MEDIA_WITHOUT_GATEWAY,
+    NO_GATEWAY_MEDIA, PASSWORD_IN_DOCUMENT, WEAK_MEDIA_PASSWORD,
 };
 use crate::model::{
-    HashAlgorithm, KeyProvider, ManagementPoint, Media, MediaCertificate, MediaManagement, Scenario,
+    HashAlgorithm, KeyProvider, ManagementPoint, Media, MediaCertificate, MediaManagement,
+    MediaProtection, Scenario,
 };
 
 /// Whether the media talk to a gateway.
@@ -14,7 +16,8 @@ pub(super) fn uses_gateway(media: &Media) -> bool {
     media.management_points.iter().any(|p| matches!(p, ManagementPoint::Gateway(_)))
 }
 
-/// "Strong": at least 8 characters from at least three of upper case, lower case, digits and
+/// "Strong": the rule a media password is held to when the medium is built (the document never
+/// holds the password, `OSDG-MEDIA-003`): at least 8 characters from at least three of upper case, lower case, digits and
 /// symbols (the Windows password complexity rule).
 pub(crate) fn is_strong_password(password: &str) -> bool {
     let classes = [
@@ -31,12 +34,14 @@ pub(super) fn check(cx: &mut Context<'_>) {
     let mut findings = Vec::new();
     for (_, deployment, sequence) in cx.deployments_of(Scenario::BootMediaOverGateway) {
         let Some((_, sequence)) = sequence else { continue };
-        let Some(boot_image) = &sequence.boot_image_id else { continue };
+        if sequence.boot_image_id.is_none() {
+            continue;
+        }
         let matching: Vec<(usize, &Media)> = doc
             .media
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.boot_image_id.as_ref() == Some(boot_image))
+            .filter(|(_, m)| m.deployments.contains(&deployment.id))
             .collect();
         if matching.iter().any(|(_, m)| uses_gateway(m)) {
             continue;
@@ -46,14 +51,14 @@ pub(super) fn check(cx: &mut Context<'_>) {
                 &MEDIA_WITHOUT_GATEWAY,
                 format!("media[{index}].management_points"),
                 format!(
-                    "media `{}` carry boot image `{boot_image}` of deployment `{}` but do not use a gateway as management point",
+                    "media `{}` run deployment `{}` but do not use a gateway as management point",
                     media.id, deployment.id
                 ),
             )),
             None => findings.push((
                 &NO_GATEWAY_MEDIA,
                 "media".to_owned(),
-                format!("no media carry boot image `{boot_image}` and a gateway as management point for deployment `{}`", deployment.id),
+                format!("no media that use a gateway as management point name deployment `{}`", deployment.id),
             )),
         }
     }
@@ -68,6 +73,37 @@ pub(super) fn check(cx: &mut Context<'_>) {
                 format!("media `{id}` say \"Internet-based media\", seed 000's name for what seed 002 calls \"Site-based media\"; osdgate treats them as site-based"),
             ));
         }
+        if media.legacy_password.is_some() {
+            // The value was dropped unread when the document was parsed; it is never shown.
+            findings.push((
+                &PASSWORD_IN_DOCUMENT,
+                path("password"),
+                format!("media `{id}` keep a password in the document; osdgate never reads or publishes it there"),
+            ));
+        }
+        if media.deployments.is_empty() {
+            findings.push((
+                &MEDIA_WITHOUT_DEPLOYMENT,
+                path("deployments"),
+                format!("media `{id}` name no deployment to run"),
+            ));
+        }
+        for (j, deployment_id) in media.deployments.iter().enumerate() {
+            // An unknown ID is OSDG-DOC-002's.
+            let Some(deployment) = doc.deployment(deployment_id) else { continue };
+            let refusals = media.deployment_refusals(doc, deployment);
+            if !refusals.is_empty() {
+                let reasons: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+                findings.push((
+                    &MEDIA_DEPLOYMENT_MISMATCH,
+                    path(&format!("deployments[{j}]")),
+                    format!(
+                        "media `{id}` cannot run deployment `{deployment_id}`: {}",
+                        reasons.join("; ")
+                    ),
+                ));
+            }
+        }
         if !uses_gateway(media) {
             continue;
         }
@@ -78,18 +114,12 @@ pub(super) fn check(cx: &mut Context<'_>) {
                 format!("media `{id}` use a gateway but are dynamic media, not site-based media"),
             ));
         }
-        match media.password.as_deref() {
-            None | Some("") => findings.push((
+        if media.protection == MediaProtection::Unattended {
+            findings.push((
                 &WEAK_MEDIA_PASSWORD,
-                path("password"),
-                format!("media `{id}` use a gateway but have no password: anyone holding them can start the deployment"),
-            )),
-            Some(password) if !is_strong_password(password) => findings.push((
-                &WEAK_MEDIA_PASSWORD,
-                path("password"),
-                format!("the password of media `{id}` is not strong"),
-            )),
-            Some(_) => {}
+                path("protection"),
+                format!("media `{id}` use a gateway and are unattended (no password): anyone holding them can start their deployments until they expire or are revoked"),
+            ));
         }
         if media.boot_image_id.is_none() {
             findings.push((

@@ -156,6 +156,14 @@ fn references(cx: &mut Context<'_>) {
         }
     }
     for (i, media) in doc.media.iter().enumerate() {
+        for (j, id) in media.deployments.iter().enumerate() {
+            need(
+                doc.deployment(id).is_some(),
+                format!("media[{i}].deployments[{j}]"),
+                "deployment",
+                id,
+            );
+        }
         if let Some(id) = &media.boot_image_id {
             need(
                 cx.boot_image(id).is_some(),

@@ -263,14 +263,17 @@ rules! {
         "The deadline is not before the deployment becomes available",
         "Move the deadline after available_at.";
     NO_GATEWAY_MEDIA = "OSDG-MEDIA-001", Warning, Some(S002_CREATE_MEDIA),
-        "A boot-media deployment has media that use the gateway as management point",
-        "Add bootable media with the task sequence's boot image and the gateway in management_points.";
+        "A boot-media deployment has media that name it and use the gateway as management point",
+        "Add bootable media that name the deployment in deployments, carry the task sequence's boot image and list the gateway in management_points.";
     MEDIA_NOT_SITE_BASED = "OSDG-MEDIA-002", Error, Some(S002_CREATE_MEDIA),
         "Media for a gateway are site-based (\"Internet-based media\", seed 000's name, is the same option)",
         "Set management = \"site_based\".";
-    WEAK_MEDIA_PASSWORD = "OSDG-MEDIA-003", Error, Some(S002_CREATE_MEDIA),
-        "Media for a gateway are protected by a strong password",
-        "Set a password of at least 8 characters with three of: upper case, lower case, digits, symbols.";
+    /// Seed 002: "On the Security page, set a strong password to protect this media." The
+    /// password is given when the medium is built and checked for strength there (the document
+    /// never holds it); what the document can say wrong is that the medium has none.
+    WEAK_MEDIA_PASSWORD = "OSDG-MEDIA-003", Warning, Some(S002_CREATE_MEDIA),
+        "Media for a gateway are protected by a strong password (unattended media are weaker)",
+        "Set protection = \"password\" on the media and give a strong password when building them (at least 8 characters with three of: upper case, lower case, digits, symbols).";
     MEDIA_WITHOUT_BOOT_IMAGE = "OSDG-MEDIA-004", Error, Some(S002_CREATE_MEDIA),
         "Media for a gateway have a boot image",
         "Set boot_image_id on the media.";
@@ -288,6 +291,19 @@ rules! {
     INTERNET_BASED_MEDIA = "OSDG-MEDIA-008", Advice, Some(S000_TRY_IT_OUT),
         "\"Internet-based media\" (seed 000 and its translations) is the option seed 002 calls \"Site-based media\"",
         "Nothing to fix; write management = \"site_based\" to use the option's current name.";
+    /// The password once sat in the document in clear; it is now given only when the medium is
+    /// built (issue 11), so a document that still holds one is refused rather than published.
+    PASSWORD_IN_DOCUMENT = "OSDG-MEDIA-009", Error, None,
+        "The media password is not kept in the document",
+        "Remove `password` from the media and keep protection = \"password\"; give the password when building the medium (`osdgate media ... --password-file FILE`, or the console asks), and change it if the document was shared.";
+    MEDIA_WITHOUT_DEPLOYMENT = "OSDG-MEDIA-010", Error, Some(S002_CREATE_MEDIA),
+        "Media name the deployments they run",
+        "Set deployments = [\"<deployment id>\"] on the media: the boot-media deployments whose task sequence uses the media's boot image.";
+    /// Only the boot-media scenarios start from media; in-place upgrade and Software Center run on
+    /// installed ConfigMgr clients (seed 002), so a medium for them could never start them.
+    MEDIA_DEPLOYMENT_MISMATCH = "OSDG-MEDIA-011", Error, Some(S002_CREATE_MEDIA),
+        "A medium's deployments start from media: a boot-media scenario whose task sequence uses the medium's boot image",
+        "Name only boot-media deployments (boot-media-over-gateway, cloud-content-from-boot-media) whose task sequence uses the medium's boot image; in-place upgrade and Software Center run on installed clients.";
     PKI_ROOT_MISSING = "OSDG-CERT-001", Error, Some(S002_TRUSTED_ROOT),
         "A gateway with a PKI certificate lists its trusted root",
         "Add the PKI's root certificate to the gateway's certificate.trusted_roots.";
