@@ -76,7 +76,11 @@ fn human_report_names_rule_path_fix_and_seed() {
         ),
         "{text}"
     );
-    assert!(text.contains("11 errors, 0 warnings, 2 advice"), "{text}");
+    // An old document's media password: refused by name with the fix, its value never shown.
+    assert!(text.contains("error OSDG-MEDIA-009 at media[0].password"), "{text}");
+    assert!(text.contains("fix: Remove `password` from the media"), "{text}");
+    assert!(!text.contains("\"secret\""), "{text}");
+    assert!(text.contains("11 errors, 1 warning, 2 advice"), "{text}");
 }
 
 #[test]

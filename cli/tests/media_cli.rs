@@ -448,3 +448,86 @@ fn missing_boot_files_and_damaged_isos_are_refused_with_the_fix() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a folder, a zip or an ISO"));
     assert!(leftovers(&inputs.dir).is_empty(), "no temporary file or folder left behind");
 }
+
+/// Runs `osdgate media bundle` on `document` with `extra` arguments and no terminal on stdin.
+fn bundle_with(inputs: &Inputs, document: &Path, extra: &[&str], out: &Path) -> Output {
+    let mut args = vec![
+        "media",
+        "bundle",
+        "--document",
+        s(document),
+        "--agent",
+        s(&inputs.agent),
+        "--now",
+        "2026-12-01T00:00:00Z",
+        "--random-file",
+        s(&inputs.random),
+        "--kdf-memory-kib",
+        "19456",
+        "--kdf-iterations",
+        "1",
+        "-o",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    Command::new(env!("CARGO_BIN_EXE_osdgate"))
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// The document says whether a medium needs a password, never what it is: the password comes
+/// from `--password-file` or the terminal; an unattended medium is the document's choice.
+#[test]
+fn the_password_comes_from_a_file_or_the_terminal_and_the_document_decides_if_one_is_needed() {
+    let inputs = inputs("media-protection");
+    let out = inputs.dir.join("out.zip");
+    let example = repo("examples/boot-media-over-gateway.toml");
+    // No file and no terminal to ask on: refused with the fix, nothing written.
+    let output = bundle_with(&inputs, &example, &[], &out);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--password-file") && stderr.contains("no terminal"), "{stderr}");
+    assert!(!out.exists());
+    // The document requires a password: --unattended cannot drop it.
+    let output = bundle_with(&inputs, &example, &["--unattended"], &out);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("requires a password") && stderr.contains("protection"), "{stderr}");
+    assert!(!out.exists());
+    // A medium the document marks unattended builds without a password, with the warning.
+    let text = std::fs::read_to_string(&example).unwrap();
+    let unattended = inputs.dir.join("unattended.toml");
+    std::fs::write(
+        &unattended,
+        text.replace("protection = \"password\"", "protection = \"unattended\""),
+    )
+    .unwrap();
+    let output = bundle_with(&inputs, &unattended, &[], &out);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("WARNING: unattended media"), "{stderr}");
+    let output = bundle_with(&inputs, &unattended, &["--password-file", s(&inputs.password)], &out);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unattended in the document"));
+    // A document that still holds a password is refused by preflight, naming the field.
+    let legacy = inputs.dir.join("legacy.toml");
+    std::fs::write(
+        &legacy,
+        text.replace(
+            "protection = \"password\"",
+            "protection = \"password\"\npassword = \"Remote-Reimage-2026\"",
+        ),
+    )
+    .unwrap();
+    let output = bundle_with(
+        &inputs,
+        &legacy,
+        &["--password-file", s(&inputs.password)],
+        &inputs.dir.join("legacy.zip"),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("OSDG-MEDIA-009") && stderr.contains("media[0].password"), "{stderr}");
+}

@@ -32,7 +32,7 @@ async fn published_relay() -> (Relay, String) {
     let body: Value = serde_json::from_str(&example().to_json()).unwrap();
     let reply = relay.call("PUT", "/api/v1/admin/config").admin().json(&body).send().await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
-    let key = relay.register_media("usb-1", &["ABC20001"]).await;
+    let key = relay.register_media("usb-1", "usb-remote").await;
     let token = relay.media_token("usb-1", &key).await;
     (relay, token)
 }

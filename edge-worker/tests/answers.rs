@@ -75,7 +75,7 @@ async fn responses_carrying_tokens_policy_or_configuration_are_never_stored() {
     assert_not_stored("PUT config again", &second);
     assert_not_stored("rollback", &rollback(&relay, 1, second.header("etag").unwrap()).await);
 
-    let key = relay.register_media("usb-1", &["ABC20001"]).await;
+    let key = relay.register_media("usb-1", "usb-remote").await;
     assert_not_stored("GET media", &relay.admin("GET", "/api/v1/admin/media/usb-1", None).await);
     let challenge = relay
         .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "usb-1"})))

@@ -49,7 +49,7 @@ async fn rollback(relay: &Relay, to_version: i64, if_match: &str) -> support::Re
 
 /// A medium `usb-1` for the example's deployment, and its token.
 async fn usb_token(relay: &Relay) -> String {
-    let key = relay.register_media("usb-1", &["ABC20001"]).await;
+    let key = relay.register_media("usb-1", "usb-remote").await;
     relay.media_token("usb-1", &key).await
 }
 

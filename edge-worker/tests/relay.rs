@@ -26,7 +26,7 @@ fn file(path: &str, bytes: &[u8]) -> ContentFile {
 async fn relay_with_media(files: Vec<ContentFile>) -> (Relay, String) {
     let relay = Relay::new();
     seed_view(&relay, &sample_view(files));
-    let key = relay.register_media("M1", &["DEP1", "DEP-HIDDEN"]).await;
+    let key = relay.seed_media("M1", &["DEP1", "DEP-HIDDEN"]);
     let token = relay.media_token("M1", &key).await;
     (relay, token)
 }
@@ -105,24 +105,40 @@ async fn bodies_over_the_limit_and_bad_json_get_stable_codes() {
 
 // ---- media ----
 
+/// The boot-media example, published: its medium `usb-remote` ("Remote worker USB stick") runs
+/// `ABC20001` and expires 2027-11-01.
+async fn publish_boot_example(relay: &Relay) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/boot-media-over-gateway.toml");
+    let document =
+        osdgate_model::model::Document::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let body: serde_json::Value = serde_json::from_str(&document.to_json()).unwrap();
+    let reply = relay.call("PUT", "/api/v1/admin/config").admin().json(&body).send().await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+}
+
+/// 2027-11-01T00:00:00Z, the example medium's expiry, in milliseconds.
+const EXAMPLE_MEDIA_EXPIRY_MS: i64 = 1_825_027_200_000;
+
+/// Issue 14, item 2: one medium, one record. A registration names the published document's
+/// medium; the relay takes the deployments from it and holds the expiry to it.
 #[tokio::test]
-async fn media_registration_validates_every_field() {
+async fn media_registration_names_the_documents_medium_and_validates_every_field() {
     let relay = Relay::new();
     let key = signing_key("k");
     let valid = json!({
-        "media_id": "M1", "public_key": b64(key.verifying_key().as_bytes()),
-        "expires_at": relay.now() + 1000, "deployments": ["DEP1"], "created_by": "alice",
+        "medium": "usb-remote", "media_id": "M1", "public_key": b64(key.verifying_key().as_bytes()),
+        "expires_at": relay.now() + 1000, "created_by": "alice", "auto_approve": true,
     });
     let no_config = relay.admin("POST", "/api/v1/admin/media", Some(valid.clone())).await;
     assert_eq!(no_config.code(), "no_configuration");
-    seed_view(&relay, &sample_view(vec![]));
+    publish_boot_example(&relay).await;
     let cases = [
         ("media_id", json!("../etc"), "invalid_id"),
         ("public_key", json!("AAAA"), "invalid_public_key"),
         ("public_key", json!(b64(&[0u8; 32])), "invalid_public_key"),
         ("expires_at", json!(relay.now() - 1), "invalid_expiry"),
-        ("deployments", json!([]), "no_deployments"),
-        ("deployments", json!(["NOPE"]), "unknown_deployment"),
+        ("expires_at", json!(EXAMPLE_MEDIA_EXPIRY_MS + 1), "invalid_expiry"),
+        ("medium", json!("usb-nowhere"), "unknown_medium"),
         ("created_by", json!(" "), "invalid_created_by"),
     ];
     for (field, value, code) in cases {
@@ -132,19 +148,67 @@ async fn media_registration_validates_every_field() {
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", reply.text());
         assert_eq!(reply.code(), code, "{field}");
     }
+    // Deployments come from the document, never from the registration.
+    let mut own_deployments = valid.clone();
+    own_deployments["deployments"] = json!(["ABC20001"]);
+    let reply = relay.admin("POST", "/api/v1/admin/media", Some(own_deployments)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+    assert!(reply.json["message"].as_str().unwrap().contains("deployments"), "{}", reply.text());
+
     let created = relay.admin("POST", "/api/v1/admin/media", Some(valid.clone())).await;
-    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     assert_eq!(created.json["created_by"], "alice");
-    assert_eq!(created.json["deployments"], json!(["DEP1"]));
-    let again = relay.admin("POST", "/api/v1/admin/media", Some(valid)).await;
+    assert_eq!(created.json["medium"], "usb-remote");
+    assert_eq!(created.json["deployments"], json!(["ABC20001"]));
+    assert_eq!(created.json["auto_approve"], true);
+    let again = relay.admin("POST", "/api/v1/admin/media", Some(valid.clone())).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.code(), "media_exists");
+    // By the medium's display name too, up to the document's expiry.
+    let mut by_name = valid;
+    by_name["medium"] = json!("Remote worker USB stick");
+    by_name["media_id"] = json!("M2");
+    by_name["expires_at"] = json!(EXAMPLE_MEDIA_EXPIRY_MS);
+    let named = relay.admin("POST", "/api/v1/admin/media", Some(by_name)).await;
+    assert_eq!(named.status, StatusCode::CREATED, "{}", named.text());
+    assert_eq!(named.json["medium"], "usb-remote");
     let listed = relay.admin("GET", "/api/v1/admin/media", None).await;
-    assert_eq!(listed.json.as_array().unwrap().len(), 1);
+    assert_eq!(listed.json.as_array().unwrap().len(), 2);
     let one = relay.admin("GET", "/api/v1/admin/media/M1", None).await;
     assert_eq!(one.json["media_id"], "M1");
-    let missing = relay.admin("GET", "/api/v1/admin/media/M2", None).await;
+    let missing = relay.admin("GET", "/api/v1/admin/media/M3", None).await;
     assert_eq!(missing.code(), "media_not_found");
+}
+
+/// Issue 14, item 2: registering runs the media rules on the published document; a document
+/// stored before media named their deployments gets the finding, not a medium.
+#[tokio::test]
+async fn media_registration_runs_the_media_rules_on_the_published_document() {
+    let relay = Relay::new();
+    publish_boot_example(&relay).await;
+    relay.sql(
+        "UPDATE config_versions SET document = json_remove(document, '$.media[0].deployments')",
+    );
+    let key = signing_key("k");
+    let reply = relay
+        .admin(
+            "POST",
+            "/api/v1/admin/media",
+            Some(json!({"medium": "usb-remote", "media_id": "M1", "created_by": "alice",
+                        "public_key": b64(key.verifying_key().as_bytes()), "expires_at": relay.now() + 1000})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+    assert_eq!(reply.code(), "preflight_failed");
+    let findings = reply.json["findings"]["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["rule"] == "OSDG-MEDIA-010" && f["path"] == "media[0].deployments"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(relay.admin("GET", "/api/v1/admin/media", None).await.json, json!([]));
 }
 
 // ---- challenge–response ----
@@ -153,7 +217,7 @@ async fn media_registration_validates_every_field() {
 async fn media_authenticates_by_signing_a_single_use_nonce() {
     let relay = Relay::new();
     seed_view(&relay, &sample_view(vec![]));
-    let key = relay.register_media("M1", &["DEP1"]).await;
+    let key = relay.seed_media("M1", &["DEP1"]);
     let challenge = relay
         .anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": "M1"})))
         .await;
@@ -178,8 +242,8 @@ async fn media_authenticates_by_signing_a_single_use_nonce() {
 async fn wrong_signatures_expired_and_foreign_nonces_are_refused_and_recorded() {
     let relay = Relay::new();
     seed_view(&relay, &sample_view(vec![]));
-    let key = relay.register_media("M1", &["DEP1"]).await;
-    relay.register_media("M2", &["DEP1"]).await;
+    let key = relay.seed_media("M1", &["DEP1"]);
+    relay.seed_media("M2", &["DEP1"]);
     let ask = |id: &'static str| {
         relay.anonymous("POST", "/api/v1/auth/challenge", Some(json!({"kind": "media", "id": id})))
     };
@@ -250,7 +314,7 @@ async fn wrong_signatures_expired_and_foreign_nonces_are_refused_and_recorded() 
 async fn revoked_expired_and_unknown_media_cannot_authenticate_or_use_tokens() {
     let relay = Relay::new();
     seed_view(&relay, &sample_view(vec![]));
-    let key = relay.register_media("M1", &["DEP1"]).await;
+    let key = relay.seed_media("M1", &["DEP1"]);
     let token = relay.media_token("M1", &key).await;
     assert_eq!(relay.client("GET", "/api/v1/policy", &token, None).await.status, StatusCode::OK);
     let revoked = relay
@@ -279,7 +343,7 @@ async fn revoked_expired_and_unknown_media_cannot_authenticate_or_use_tokens() {
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 
-    let key2 = relay.register_media("M2", &["DEP1"]).await;
+    let key2 = relay.seed_media("M2", &["DEP1"]);
     let token2 = relay.media_token("M2", &key2).await;
     relay.advance(86_400_000);
     let expired = relay.client("GET", "/api/v1/policy", &token2, None).await;
@@ -292,7 +356,7 @@ async fn revoked_expired_and_unknown_media_cannot_authenticate_or_use_tokens() {
 async fn authentication_attempts_are_rate_limited_per_media_and_address_and_per_address() {
     let relay = Relay::new();
     seed_view(&relay, &sample_view(vec![]));
-    relay.register_media("M1", &["DEP1"]).await;
+    relay.seed_media("M1", &["DEP1"]);
     let ask = |from: &'static str, id: String| {
         relay
             .call("POST", "/api/v1/auth/challenge")
@@ -340,7 +404,7 @@ async fn authentication_attempts_are_rate_limited_per_media_and_address_and_per_
 async fn an_anonymous_flood_of_challenges_for_a_medium_does_not_stop_the_real_device() {
     let relay = Relay::new();
     seed_view(&relay, &sample_view(vec![]));
-    let key = relay.register_media("M1", &["DEP1"]).await;
+    let key = relay.seed_media("M1", &["DEP1"]);
     let mut refused = 0;
     for _ in 0..200 {
         let reply = relay
@@ -364,8 +428,8 @@ async fn an_anonymous_flood_of_challenges_for_a_medium_does_not_stop_the_real_de
 async fn challenges_answer_unknown_revoked_and_expired_media_like_valid_ones() {
     let relay = Relay::new();
     seed_view(&relay, &sample_view(vec![]));
-    relay.register_media("VALID", &["DEP1"]).await;
-    relay.register_media("REVOKED", &["DEP1"]).await;
+    relay.seed_media("VALID", &["DEP1"]);
+    relay.seed_media("REVOKED", &["DEP1"]);
     relay
         .admin(
             "POST",
@@ -373,15 +437,7 @@ async fn challenges_answer_unknown_revoked_and_expired_media_like_valid_ones() {
             Some(json!({"approved_devices": "keep"})),
         )
         .await;
-    let expiring = signing_key("EXPIRED");
-    relay
-        .admin(
-            "POST",
-            "/api/v1/admin/media",
-            Some(json!({"media_id": "EXPIRED", "public_key": b64(expiring.verifying_key().as_bytes()),
-                        "expires_at": relay.now() + 10, "deployments": ["DEP1"], "created_by": "alice"})),
-        )
-        .await;
+    let expiring = relay.seed_media_with("EXPIRED", &["DEP1"], relay.now() + 10, false);
     relay.advance(20);
     let stranger = signing_key("stranger");
     let mut shapes = Vec::new();
@@ -567,7 +623,7 @@ fn value_of<'v>(variables: &'v [(String, String)], name: &str) -> Option<&'v str
 async fn a_device_token_cannot_select_another_devices_variables() {
     let relay = Relay::new();
     seed_view(&relay, &view_with_secrets());
-    let media_key = relay.register_media("M1", &["DEP1"]).await;
+    let media_key = relay.seed_media("M1", &["DEP1"]);
     let media_token = relay.media_token("M1", &media_key).await;
     for query in ["", "?smbios_guid=4c4c4544-0042-3510-8052-b4c04f4b4e31", "?mac=AA-BB-CC-DD-EE-01"]
     {
@@ -629,7 +685,7 @@ async fn a_device_token_cannot_select_another_devices_variables() {
 async fn secret_variables_reach_only_an_approved_device() {
     let relay = Relay::new();
     seed_view(&relay, &view_with_secrets());
-    let media_key = relay.register_media("M1", &["DEP1"]).await;
+    let media_key = relay.seed_media("M1", &["DEP1"]);
     let media_token = relay.media_token("M1", &media_key).await;
     let media_view = variables(&relay.client("GET", "/api/v1/policy", &media_token, None).await);
     assert_eq!(value_of(&media_view, "DomainJoinPassword"), None);
@@ -758,7 +814,7 @@ async fn registration_without_proof_of_possession_gets_no_token() {
         )
         .await;
     assert_eq!(reused.code(), "nonce_replayed");
-    let other_key = relay.register_media("M2", &["DEP1"]).await;
+    let other_key = relay.seed_media("M2", &["DEP1"]);
     let other_token = relay.media_token("M2", &other_key).await;
     let foreign = nonce(&other_token).await;
     let message =
@@ -795,7 +851,7 @@ async fn registration_without_proof_of_possession_gets_no_token() {
 async fn policy_before_any_publish_is_a_clear_404() {
     let relay = Relay::new();
     seed_view(&relay, &sample_view(vec![]));
-    let key = relay.register_media("M1", &["DEP1"]).await;
+    let key = relay.seed_media("M1", &["DEP1"]);
     let token = relay.media_token("M1", &key).await;
     let served = relay.client("GET", "/api/v1/policy", &token, None).await;
     assert_eq!(served.status, StatusCode::OK, "{}", served.text());
@@ -832,7 +888,7 @@ async fn revocations_from_other_isolates_apply_within_the_client_cache_time() {
 
     let strict = Relay::with(|config| config.client_cache_ms = 0);
     seed_view(&strict, &sample_view(vec![]));
-    let key = strict.register_media("M1", &["DEP1"]).await;
+    let key = strict.seed_media("M1", &["DEP1"]);
     let token = strict.media_token("M1", &key).await;
     assert_eq!(strict.client("GET", "/api/v1/policy", &token, None).await.status, StatusCode::OK);
     osdgate_relay::app::Database::execute(
@@ -980,7 +1036,7 @@ async fn content_is_served_only_when_referenced_distributed_and_listed() {
     let anonymous = relay.anonymous("GET", "/api/v1/content/PKG1/files/a.cab", None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     // A medium allowed only the hidden deployment gets nothing, even for content it references.
-    let key = relay.register_media("M3", &["DEP-HIDDEN"]).await;
+    let key = relay.seed_media("M3", &["DEP-HIDDEN"]);
     let hidden = relay.media_token("M3", &key).await;
     let reply = relay.client("GET", "/api/v1/content/PKG1/files/a.cab", &hidden, None).await;
     assert_eq!(reply.code(), "content_not_allowed");
@@ -1320,7 +1376,7 @@ async fn status_posts_are_validated() {
     }
     let reuse = relay.client("POST", "/api/v1/status", &token, Some(status_body("dup", "a"))).await;
     assert_eq!(reuse.status, StatusCode::CREATED);
-    let key = relay.register_media("M9", &["DEP1"]).await;
+    let key = relay.seed_media("M9", &["DEP1"]);
     let other_token = relay.media_token("M9", &key).await;
     let conflict =
         relay.client("POST", "/api/v1/status", &other_token, Some(status_body("dup", "a"))).await;
@@ -1640,15 +1696,8 @@ async fn a_medium_revoked_elsewhere_stops_its_pending_devices_within_the_client_
 async fn media_that_approve_automatically_give_their_devices_an_identity_at_once() {
     let relay = Relay::new();
     seed_view(&relay, &view_with_secrets());
-    let key = signing_key("AUTO");
-    let created = relay
-        .admin(
-            "POST",
-            "/api/v1/admin/media",
-            Some(json!({"media_id": "AUTO", "public_key": b64(key.verifying_key().as_bytes()), "auto_approve": true,
-                        "expires_at": relay.now() + 60_000, "deployments": ["DEP1"], "created_by": "alice"})),
-        )
-        .await;
+    let key = relay.seed_media_with("AUTO", &["DEP1"], relay.now() + 60_000, true);
+    let created = relay.admin("GET", "/api/v1/admin/media/AUTO", None).await;
     assert_eq!(created.json["auto_approve"], true);
     let token = relay.media_token("AUTO", &key).await;
     let reply = relay

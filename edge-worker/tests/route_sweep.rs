@@ -50,7 +50,7 @@ struct Credentials {
 async fn relay_with_credentials() -> (Relay, Credentials) {
     let relay = Relay::new();
     seed_view(&relay, &sample_view(vec![]));
-    let key = relay.register_media("M1", &["DEP1"]).await;
+    let key = relay.seed_media("M1", &["DEP1"]);
     let media = relay.media_token("M1", &key).await;
     let registered = relay
         .register_device(

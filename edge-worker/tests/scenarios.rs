@@ -1,7 +1,9 @@
 //! Every scenario example the relay serves as preflight calls it valid (issue 14, items 1, 3, 4):
 //! each `examples/*.toml` (not the `.broken` ones) is published, its content uploaded, and the
-//! scenario's client gets its policy (with the deployment option) and downloads every package the
-//! policy references. Publishing reports content that is distributed to the relay but not uploaded,
+//! scenario's client — a medium registered from the example's document medium — gets its policy
+//! (with the deployment option) and downloads every package the policy references. The client
+//! scenarios (in-place upgrade, Software Center) run on installed ConfigMgr clients: no medium gets
+//! them (issue 14, items 1 and 2). Publishing reports content that is distributed to the relay but not uploaded,
 //! with the same findings as the model's check that `osdgate check --relay` runs.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -71,6 +73,68 @@ async fn publish(relay: &Relay, document: &Document, if_match: Option<&str>) -> 
     call.json(&body).send().await
 }
 
+fn etag_of(reply: &support::Reply) -> String {
+    reply.header("etag").unwrap().to_owned()
+}
+
+/// A client scenario's deployments reach no medium: a document medium naming one is refused at
+/// publish (`OSDG-MEDIA-011`), a registration finds no medium, and a medium registered before
+/// registrations named a document medium (its deployments given directly) gets no policy and no
+/// content for them.
+async fn client_scenarios_are_refused_to_media(
+    relay: &Relay,
+    name: &str,
+    document: &Document,
+    etag: &str,
+) {
+    let deployment = &document.deployments[0];
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/boot-media-over-gateway.toml");
+    let mut medium =
+        Document::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap().media.remove(0);
+    medium.boot_image_id = None;
+    medium.management_points.clear();
+    medium.deployments = vec![deployment.id.clone()];
+    let mut with_medium = document.clone();
+    with_medium.media.push(medium);
+    let refused = publish(relay, &with_medium, Some(etag)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", refused.text());
+    let mismatch = refused.json["findings"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "OSDG-MEDIA-011")
+        .unwrap_or_else(|| panic!("{name}: {}", refused.text()))
+        .clone();
+    assert_eq!(mismatch["path"], "media[0].deployments[0]", "{name}");
+    assert!(mismatch["message"].as_str().unwrap().contains("installed ConfigMgr clients"));
+
+    let key = support::signing_key("usb-unknown");
+    let unknown = relay
+        .admin(
+            "POST",
+            "/api/v1/admin/media",
+            Some(json!({"medium": "usb-remote", "media_id": "usb-unknown", "created_by": "alice",
+                        "public_key": support::b64(key.verifying_key().as_bytes()),
+                        "expires_at": relay.now() + 1000})),
+        )
+        .await;
+    assert_eq!(unknown.code(), "unknown_medium", "{name}: {}", unknown.text());
+
+    let key = relay.seed_media("usb-legacy", &[deployment.id.as_str()]);
+    let token = relay.media_token("usb-legacy", &key).await;
+    let policy = relay.client("GET", "/api/v1/policy", &token, None).await;
+    assert_eq!(policy.status, StatusCode::FORBIDDEN, "{name}: {}", policy.text());
+    assert_eq!(policy.code(), "deployment_not_served", "{name}");
+    assert!(policy.text().contains("installed ConfigMgr clients"), "{name}: {}", policy.text());
+    let sequence = document.task_sequence(&deployment.task_sequence_id).unwrap();
+    for id in sequence.referenced_content() {
+        let reply =
+            relay.client("GET", &format!("/api/v1/content/{id}/locations"), &token, None).await;
+        assert_eq!(reply.code(), "content_not_allowed", "{name} {id}: {}", reply.text());
+    }
+}
+
 fn findings_of(reply: &support::Reply, rule: &str) -> Vec<Value> {
     reply.json["findings"]
         .as_array()
@@ -137,15 +201,28 @@ async fn every_example_is_served_to_its_scenario_client_with_all_its_content() {
                 .await;
             assert!(reply.status.is_success(), "{name}: upload {}", reply.text());
         }
-        let etag = first.header("etag").unwrap().to_owned();
+        let etag = etag_of(&first);
         let second = publish(&relay, &document, Some(&etag)).await;
         assert_eq!(second.status, StatusCode::OK, "{name}: {}", second.text());
         assert!(findings_of(&second, "OSDG-CONTENT-007").is_empty(), "{name}: {}", second.text());
         assert_eq!(second.json["findings"], model_verdict(&relay, &document).await, "{name}");
 
-        // The scenario's client: a medium registered for the example's deployments.
-        let deployments: Vec<&str> = document.deployments.iter().map(|d| d.id.as_str()).collect();
-        let key = relay.register_media("usb-e2e", &deployments).await;
+        // The scenario's client: a medium registered from the example's medium. Only the
+        // boot-media scenarios have one; in-place upgrade and Software Center run on installed
+        // ConfigMgr clients, and the relay serves no medium for them (issue 14, item 1).
+        if !document.deployments.iter().all(|d| d.scenario.from_media()) {
+            assert!(document.media.is_empty(), "{name}: no medium for a client scenario");
+            client_scenarios_are_refused_to_media(&relay, &name, &document, &etag_of(&second))
+                .await;
+            continue;
+        }
+        let medium = &document.media[0];
+        assert_eq!(
+            medium.deployments.iter().collect::<BTreeSet<_>>(),
+            document.deployments.iter().map(|d| &d.id).collect::<BTreeSet<_>>(),
+            "{name}: the example's medium runs its deployments"
+        );
+        let key = relay.register_media("usb-e2e", &medium.id).await;
         let token = relay.media_token("usb-e2e", &key).await;
         let policy = relay.client("GET", "/api/v1/policy", &token, None).await;
         assert_eq!(policy.status, StatusCode::OK, "{name}: {}", policy.text());

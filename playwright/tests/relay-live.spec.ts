@@ -145,7 +145,7 @@ test.describe.serial('relay live', () => {
     media = newKey(`usb-${RUN}`);
     const registered = await request.post('/api/v1/admin/media', {
       headers: admin,
-      data: { media_id: media.id, public_key: media.publicRaw, expires_at: Date.now() + 86_400_000, deployments: ['ABC20001'], created_by: 'playwright' },
+      data: { medium: 'usb-remote', media_id: media.id, public_key: media.publicRaw, expires_at: Date.now() + 86_400_000, created_by: 'playwright' },
     });
     expect(registered.status(), await registered.text()).toBe(201);
     const { token, answer } = await authenticate(request, 'media', media);
@@ -324,7 +324,7 @@ test.describe.serial('relay live', () => {
     const key = newKey(`rate-${RUN}`);
     const registered = await request.post('/api/v1/admin/media', {
       headers: admin,
-      data: { media_id: key.id, public_key: key.publicRaw, expires_at: Date.now() + 86_400_000, deployments: ['ABC20001'], created_by: 'playwright' },
+      data: { medium: 'usb-remote', media_id: key.id, public_key: key.publicRaw, expires_at: Date.now() + 86_400_000, created_by: 'playwright' },
     });
     expect(registered.status()).toBe(201);
     const codes: number[] = [];

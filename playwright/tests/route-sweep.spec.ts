@@ -52,12 +52,12 @@ async function credentials(request: APIRequestContext): Promise<{ media: string;
     const published = await request.put('/api/v1/admin/config', { headers: admin, data: document });
     expect([200, 201], await published.text()).toContain(published.status());
   }
-  const deployment = (await (await request.get('/api/v1/admin/config', { headers: admin })).json()).deployments[0].id;
+  const medium = (await (await request.get('/api/v1/admin/config', { headers: admin })).json()).media[0].id;
   const mediaId = `sweep-${RUN}`;
   const mediaKey = newKey();
   const registered = await request.post('/api/v1/admin/media', {
     headers: admin,
-    data: { media_id: mediaId, public_key: mediaKey.publicRaw, expires_at: Date.now() + 3_600_000, deployments: [deployment], created_by: 'route sweep' },
+    data: { medium, media_id: mediaId, public_key: mediaKey.publicRaw, expires_at: Date.now() + 3_600_000, created_by: 'route sweep' },
   });
   expect(registered.status(), await registered.text()).toBe(201);
   const ip = { 'cf-connecting-ip': '198.51.100.200' };

@@ -152,7 +152,7 @@ mod tests {
     #[test]
     fn every_path_has_an_owning_page() {
         assert_eq!(Page::owning("site.version"), Page::SiteAndGateways);
-        assert_eq!(Page::owning("media[0].password"), Page::Media);
+        assert_eq!(Page::owning("media[0].protection"), Page::Media);
         assert_eq!(Page::owning("gateways[0].certificate.kind"), Page::SiteAndGateways);
         assert_eq!(Page::owning("schema"), Page::Overview);
     }

@@ -6,6 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use osdgate_model::api::{
     ApprovedDevices, AuthEvent, AuthEventPage, ErrorCode, MediaRecord, RegisterMedia, RevokeMedia,
 };
+use osdgate_model::model::{Document, Timestamp};
+use osdgate_model::preflight;
 use serde::Deserialize;
 
 use super::auth::actor;
@@ -17,6 +19,7 @@ use super::{ApiError, AppState};
 fn media_record(row: &Row) -> Result<MediaRecord, ApiError> {
     Ok(MediaRecord {
         media_id: row.text("media_id")?,
+        medium: row.opt_text("medium"),
         public_key: row.text("public_key")?,
         expires_at: row.int("expires_at")?,
         deployments: parse_deployments(&row.text("deployments")?)?,
@@ -28,7 +31,7 @@ fn media_record(row: &Row) -> Result<MediaRecord, ApiError> {
     })
 }
 
-const MEDIA_COLUMNS: &str = "media_id, public_key, deployments, expires_at, created_by, created_at, auto_approve, revoked_at, revoked_reason";
+const MEDIA_COLUMNS: &str = "media_id, medium, public_key, deployments, expires_at, created_by, created_at, auto_approve, revoked_at, revoked_reason";
 
 async fn get_media_record(state: &AppState, media_id: &str) -> Result<MediaRecord, ApiError> {
     let rows = state
@@ -43,7 +46,22 @@ async fn get_media_record(state: &AppState, media_id: &str) -> Result<MediaRecor
     })
 }
 
-/// `POST /api/v1/admin/media`.
+/// The published document (the current version's), parsed; `None` before the first publish.
+async fn published_document(state: &AppState) -> Result<Option<Document>, ApiError> {
+    let rows = state
+        .db
+        .query("SELECT document FROM config_versions ORDER BY version DESC LIMIT 1", &[])
+        .await?;
+    let Some(row) = rows.first() else { return Ok(None) };
+    Document::from_json(&row.text("document")?)
+        .map(Some)
+        .map_err(|e| ApiError::storage(format!("the stored document is unreadable: {e}")))
+}
+
+/// `POST /api/v1/admin/media`: one medium, one record. The registration names the published
+/// document's medium; the relay takes its deployments from there, holds the registration's
+/// expiry to the document's, and runs the media rules on the document as registered (refused
+/// with the findings when they have errors).
 pub async fn register(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -58,15 +76,6 @@ pub async fn register(
             "expires_at must be in the future (milliseconds since the Unix epoch)",
         ));
     }
-    if request.deployments.is_empty() {
-        return Err(ApiError::unprocessable(
-            ErrorCode::NoDeployments,
-            "deployments must name at least one deployment this medium may run",
-        ));
-    }
-    for deployment in &request.deployments {
-        check_id("deployments[]", deployment, 128)?;
-    }
     let created_by = request.created_by.trim();
     if created_by.is_empty() || created_by.len() > 200 {
         return Err(ApiError::unprocessable(
@@ -75,37 +84,60 @@ pub async fn register(
         ));
     }
     let created_by = if created_by == "admin" { actor(&headers) } else { created_by.to_owned() };
-    // Media may only name deployments of the published configuration.
-    let view = super::config::current_view(&state).await?;
-    if let Some(view) = &view {
-        let unknown: Vec<&str> = request
-            .deployments
-            .iter()
-            .filter(|d| !view.deployments.iter().any(|known| &known.id == *d))
-            .map(String::as_str)
-            .collect();
-        if !unknown.is_empty() {
-            return Err(ApiError::unprocessable(
-                ErrorCode::UnknownDeployment,
-                format!(
-                    "the published configuration has no deployment {}; publish it first or fix the ID",
-                    unknown.join(", ")
-                ),
-            ));
-        }
-    } else {
-        return Err(ApiError::conflict(
+    let document = published_document(&state).await?.ok_or_else(|| {
+        ApiError::conflict(
             ErrorCode::NoConfiguration,
-            "publish a configuration before registering media for its deployments",
+            "publish a configuration with the medium before registering media built from it",
+        )
+    })?;
+    let index = preflight::find_medium(&document, &request.medium).ok_or_else(|| {
+        let known: Vec<&str> = document.media.iter().map(|m| m.id.as_str()).collect();
+        ApiError::unprocessable(
+            ErrorCode::UnknownMedium,
+            format!(
+                "the published configuration has no medium {} (it has: {}); add it to the document and publish, or fix the name",
+                request.medium,
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            ),
+        )
+    })?;
+    let medium = &document.media[index];
+    let expires_at = Timestamp::from_unix_seconds(request.expires_at.div_euclid(1000));
+    if let Some(limit) = medium.expires_at
+        && request.expires_at > limit.unix_seconds().saturating_mul(1000)
+    {
+        return Err(ApiError::unprocessable(
+            ErrorCode::InvalidExpiry,
+            format!(
+                "expires_at is later than medium {}'s expires_at ({limit}) in the published configuration; register it to expire by then",
+                medium.id
+            ),
         ));
     }
-    let deployments = serde_json::to_string(&request.deployments)
+    let report = preflight::check_medium(
+        &document,
+        index,
+        Some(expires_at),
+        Timestamp::from_unix_seconds(now.div_euclid(1000)),
+    );
+    if report.has_errors() {
+        let findings = serde_json::to_value(&report).unwrap_or(serde_json::Value::Null);
+        return Err(ApiError::unprocessable(
+            ErrorCode::PreflightFailed,
+            format!(
+                "medium {} does not pass the media rules ({} error(s)); fix them in the document (see findings), publish and register again",
+                medium.id, report.errors
+            ),
+        )
+        .with_findings(findings));
+    }
+    let deployments = serde_json::to_string(&medium.deployments)
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let changed = state
         .db
         .execute(
-            "INSERT INTO media (media_id, public_key, deployments, expires_at, created_by, created_at, auto_approve) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (media_id) DO NOTHING",
+            "INSERT INTO media (media_id, public_key, deployments, expires_at, created_by, created_at, auto_approve, medium) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (media_id) DO NOTHING",
             &[
                 request.media_id.as_str().into(),
                 encode_base64url(key.as_bytes()).into(),
@@ -114,6 +146,7 @@ pub async fn register(
                 created_by.into(),
                 now.into(),
                 i64::from(request.auto_approve).into(),
+                medium.id.as_str().into(),
             ],
         )
         .await?;

@@ -242,7 +242,7 @@ fn operations() -> Vec<Operation> {
         op(
             "post",
             "/api/v1/admin/media",
-            "Register boot media (public key, expiry, deployments, creator)",
+            "Register a built medium of the published document's medium (named by `medium`; its deployments come from the document, the media rules run, 422 preflight_failed with the findings otherwise): public key, media ID, expiry, creator",
             Admin,
             Some((JSON, schema::<RegisterMedia>)),
             (201, JSON, Some(schema::<MediaRecord>)),

@@ -137,7 +137,7 @@ pub async fn policy(
             refusals.push(format!("{id}: not in the published configuration"));
             continue;
         };
-        if let Some(reason) = &deployment.not_served {
+        if let Some(reason) = deployment.refusal() {
             refusals.push(format!("{id}: {reason}"));
             continue;
         }
@@ -173,7 +173,7 @@ fn check_content_allowed<'v>(
     content_id: &str,
 ) -> Result<&'v super::view::ContentView, ApiError> {
     let referenced = view.deployments.iter().any(|d| {
-        d.not_served.is_none()
+        d.refusal().is_none()
             && auth.may_read(&d.id)
             && d.content_ids.iter().any(|c| c == content_id)
     });

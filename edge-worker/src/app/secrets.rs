@@ -1,5 +1,5 @@
 //! Secret values of the published configuration — device variables marked `secret`, hidden task
-//! sequence variables (`hidden`), media passwords — are never sent back by `GET`: each is replaced
+//! sequence variables (`hidden`) — are never sent back by `GET`: each is replaced
 //! by [`KEPT_SECRET`]. Publishing a document that still holds the placeholder keeps the value stored
 //! for the same field of the current version, so an admin edits and publishes what `GET` returned
 //! without seeing or re-typing secrets. A field is "the same" when its path of identities matches:
@@ -20,7 +20,7 @@ fn secrets(value: &mut Value, path: &str, visit: &mut dyn FnMut(&str, &mut Value
                 .any(|flag| map.get(*flag).and_then(Value::as_bool) == Some(true));
             for (key, child) in map.iter_mut() {
                 let child_path = format!("{path}.{key}");
-                if (key == "value" && flagged) || key == "password" {
+                if key == "value" && flagged {
                     if child.as_str().is_some_and(|s| !s.is_empty()) {
                         visit(&child_path, child);
                     }

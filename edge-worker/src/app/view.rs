@@ -4,7 +4,7 @@
 
 use osdgate_model::api::{ContentFile, PolicyVariable};
 use osdgate_model::locate::Topology;
-use osdgate_model::model::{DeploymentOption, Scenario};
+use osdgate_model::model::{DeploymentOption, MediaDeploymentRefusal, Scenario};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -55,6 +55,22 @@ pub struct ContentView {
     pub files: Vec<ContentFile>,
     /// IDs of the gateways and distribution points the content is distributed to.
     pub distributed_to: Vec<String>,
+}
+
+impl DeploymentView {
+    /// Why this deployment is not served to the relay's clients, `None` when it is. Every client
+    /// of the relay starts from boot media (media tokens, and devices registered through a
+    /// medium), so besides the model's gateway conditions (`not_served`) a deployment must be of a
+    /// scenario that starts from media: in-place upgrade and Software Center run on installed
+    /// ConfigMgr clients (`OSDG-MEDIA-011`, the same rule, stops a document's medium from naming
+    /// them; this also holds for media registered before registrations named a document medium).
+    pub fn refusal(&self) -> Option<String> {
+        if let Some(reason) = &self.not_served {
+            return Some(reason.clone());
+        }
+        (!self.scenario.from_media())
+            .then(|| MediaDeploymentRefusal::NotFromMedia(self.scenario).to_string())
+    }
 }
 
 impl RelayView {

@@ -373,24 +373,63 @@ impl Relay {
         self.call(method, path).from(CLIENT_ADDRESS).json_opt(body).send().await
     }
 
-    /// Register a medium for `deployments` with a deterministic key; returns the key.
-    pub async fn register_media(&self, media_id: &str, deployments: &[&str]) -> SigningKey {
+    /// Register a medium built from the published document's medium `medium` with a
+    /// deterministic key, through the admin API; returns the key.
+    pub async fn register_media(&self, media_id: &str, medium: &str) -> SigningKey {
         let key = signing_key(media_id);
         let reply = self
             .admin(
                 "POST",
                 "/api/v1/admin/media",
                 Some(serde_json::json!({
+                    "medium": medium,
                     "media_id": media_id,
                     "public_key": b64(key.verifying_key().as_bytes()),
                     "expires_at": self.now() + 86_400_000,
-                    "deployments": deployments,
                     "created_by": "alice@example.com",
                 })),
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
         key
+    }
+
+    /// Store a medium for `deployments` directly (for tests of the serving side on a view stored
+    /// with [`seed_view`], which has no document to register from), as a registration before
+    /// registrations named a document medium stored it; returns its deterministic key.
+    pub fn seed_media(&self, media_id: &str, deployments: &[&str]) -> SigningKey {
+        self.seed_media_with(media_id, deployments, self.now() + 86_400_000, false)
+    }
+
+    /// [`Relay::seed_media`] with an expiry and the auto-approve option.
+    pub fn seed_media_with(
+        &self,
+        media_id: &str,
+        deployments: &[&str],
+        expires_at: i64,
+        auto_approve: bool,
+    ) -> SigningKey {
+        let key = signing_key(media_id);
+        let connection = self.db.connection.lock().unwrap();
+        connection
+            .execute(
+                "INSERT INTO media (media_id, public_key, deployments, expires_at, created_by, created_at, auto_approve) VALUES (?1, ?2, ?3, ?4, 'alice@example.com', ?5, ?6)",
+                rusqlite::params![
+                    media_id,
+                    b64url(key.verifying_key().as_bytes()),
+                    serde_json::to_string(deployments).unwrap(),
+                    expires_at,
+                    self.now(),
+                    i64::from(auto_approve)
+                ],
+            )
+            .unwrap();
+        key
+    }
+
+    /// Run one SQL statement on the relay's database (tests that shape stored state).
+    pub fn sql(&self, statement: &str) {
+        self.db.connection.lock().unwrap().execute_batch(statement).unwrap();
     }
 
     /// Challenge, sign, token (from the test's client address).
@@ -524,6 +563,11 @@ pub fn signing_key(seed: &str) -> SigningKey {
 pub fn b64(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// URL-safe base64 without padding, as the relay stores public keys.
+pub fn b64url(bytes: &[u8]) -> String {
+    osdgate_relay::app::extract::encode_base64url(bytes)
 }
 
 pub struct Reply {

@@ -181,11 +181,15 @@ error_codes! {
     MediaNotFound = "media_not_found",
     /// A boot medium with this ID is already registered.
     MediaExists = "media_exists",
-    /// A medium registered without any deployment.
+    /// A medium registered without any deployment (no longer sent: a registration takes its
+    /// deployments from the document's medium, whose rules require one).
     NoDeployments = "no_deployments",
-    /// A medium naming a deployment the published configuration does not have.
+    /// A medium naming a deployment the published configuration does not have (no longer sent:
+    /// a registration takes its deployments from the document's medium).
     UnknownDeployment = "unknown_deployment",
-    /// An expiry that is not in the future.
+    /// A registration naming a medium the published document does not have.
+    UnknownMedium = "unknown_medium",
+    /// An expiry that is not in the future, or later than the document medium's.
     InvalidExpiry = "invalid_expiry",
     /// `created_by` is empty or too long.
     InvalidCreatedBy = "invalid_created_by",

@@ -4,17 +4,23 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// `POST /api/v1/admin/media`.
+/// `POST /api/v1/admin/media`: register one built medium (one stick, one key) of a medium of the
+/// published document. The relay takes the deployments from the document's medium and refuses
+/// the registration with the media rules' findings when they have errors (issue 14, item 2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterMedia {
-    /// 1–64 characters of `A-Z a-z 0-9 - _ .`.
+    /// The published document's medium (`media[].id`, or its `name` when unique) this one was
+    /// built from; its `deployments` are what the registered medium may run.
+    pub medium: String,
+    /// This medium's own ID (the bundle's `media.json` `media_id`): 1–64 characters of
+    /// `A-Z a-z 0-9 - _ .`.
     pub media_id: String,
     /// The raw 32-byte ed25519 public key, standard or URL-safe base64.
     pub public_key: String,
-    /// Milliseconds since the Unix epoch; must be in the future.
+    /// Milliseconds since the Unix epoch; in the future and not after the document medium's
+    /// `expires_at`.
     pub expires_at: i64,
-    /// Deployment IDs this medium may run (at least one).
-    pub deployments: Vec<String>,
     /// Who created the medium (the admin's name or e-mail).
     pub created_by: String,
     /// Approve devices registered through this medium at once (they get an identity of their
@@ -27,9 +33,14 @@ pub struct RegisterMedia {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MediaRecord {
     pub media_id: String,
+    /// The document's medium it was registered from; absent for media registered before
+    /// registrations named one (their deployments were given directly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<String>,
     /// URL-safe base64 without padding.
     pub public_key: String,
     pub expires_at: i64,
+    /// The deployments it may run (the document medium's, at registration).
     pub deployments: Vec<String>,
     pub created_by: String,
     pub created_at: i64,

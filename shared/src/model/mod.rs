@@ -31,8 +31,8 @@ pub use document::{Document, DocumentError, DocumentFormat, SCHEMA_ID, SchemaTag
 pub use gateway::{CertificateKind, DistributionPoint, Gateway, GatewayCertificate, TrustedRoot};
 pub use media::{
     HashAlgorithm, KeyProvider, LegacyPassword, MEDIA_IMPORT_TRUSTED_ROOTS_AT_BOOT,
-    ManagementPoint, Media, MediaCertificate, MediaDeploymentRefusal, MediaFormat, MediaManagement, MediaProtection,
-    PrestartCommand,
+    ManagementPoint, Media, MediaCertificate, MediaDeploymentRefusal, MediaFormat, MediaManagement,
+    MediaProtection, PrestartCommand,
 };
 pub use plan::Plan;
 pub use site::{ManagementPointConnection, Site, SiteVersion};

@@ -3,8 +3,8 @@
 use super::Context;
 use super::rules::{
     INTERNET_BASED_MEDIA, MEDIA_CERTIFICATE, MEDIA_DEPLOYMENT_MISMATCH, MEDIA_EXPIRED,
-    MEDIA_NOT_SITE_BASED, MEDIA_WITHOUT_BOOT_IMAGE, MEDIA_WITHOUT_DEPLOYMENT, MEDIA_WITHOUT_GATEWAY,
-    NO_GATEWAY_MEDIA, PASSWORD_IN_DOCUMENT, WEAK_MEDIA_PASSWORD,
+    MEDIA_NOT_SITE_BASED, MEDIA_WITHOUT_BOOT_IMAGE, MEDIA_WITHOUT_DEPLOYMENT,
+    MEDIA_WITHOUT_GATEWAY, NO_GATEWAY_MEDIA, PASSWORD_IN_DOCUMENT, WEAK_MEDIA_PASSWORD,
 };
 use crate::model::{
     HashAlgorithm, KeyProvider, ManagementPoint, Media, MediaCertificate, MediaManagement,
@@ -58,7 +58,10 @@ pub(super) fn check(cx: &mut Context<'_>) {
             None => findings.push((
                 &NO_GATEWAY_MEDIA,
                 "media".to_owned(),
-                format!("no media that use a gateway as management point name deployment `{}`", deployment.id),
+                format!(
+                    "no media that use a gateway as management point name deployment `{}`",
+                    deployment.id
+                ),
             )),
         }
     }

@@ -186,6 +186,60 @@ pub fn check_at(document: &Document, now: Timestamp) -> Report {
     run(document, Some(now))
 }
 
+/// The medium a relay registration (or a build) names: the document's `media[].id`, else its
+/// display `name` when exactly one medium has it. Returns its index.
+pub fn find_medium(document: &Document, wanted: &str) -> Option<usize> {
+    if let Some(index) = document.media.iter().position(|m| m.id == wanted) {
+        return Some(index);
+    }
+    let mut named = document.media.iter().enumerate().filter(|(_, m)| m.name == wanted);
+    match (named.next(), named.next()) {
+        (Some((index, _)), None) => Some(index),
+        _ => None,
+    }
+}
+
+/// The media rules for one medium as registered at a relay (issue 14, item 2): every rule runs on
+/// the document with the medium's `expires_at` replaced by the registration's (when given), at
+/// `now`, and the report keeps the findings about that medium (`media[index]...`), about the
+/// deployments it names (`deployments[j]...`), and every error (a document that no longer passes,
+/// say with an expired root, makes no working medium). A registration is refused when this has
+/// errors.
+pub fn check_medium(
+    document: &Document,
+    index: usize,
+    expires_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Report {
+    let Some(media) = document.media.get(index) else {
+        return Report::from_findings(Vec::new(), Some(now));
+    };
+    let mut registered = document.clone();
+    if let Some(expires_at) = expires_at {
+        registered.media[index].expires_at = Some(expires_at);
+    }
+    let mut prefixes = vec![format!("media[{index}]")];
+    prefixes.extend(
+        document
+            .deployments
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| media.deployments.contains(&d.id))
+            .map(|(j, _)| format!("deployments[{j}]")),
+    );
+    let about = |path: &str| {
+        prefixes.iter().any(|prefix| {
+            path.strip_prefix(prefix.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+    };
+    let findings = run(&registered, Some(now))
+        .findings
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error || about(&f.path));
+    Report::from_findings(findings.collect(), Some(now))
+}
+
 fn run(document: &Document, now: Option<Timestamp>) -> Report {
     let mut context = Context::new(document, now);
     reference::check(&mut context);
