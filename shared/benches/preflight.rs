@@ -8,48 +8,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use osdgate_model::model::*;
 use osdgate_model::preflight;
 
-fn big_document() -> Document {
-    let path = format!("{}/../examples/boot-media-over-gateway.toml", env!("CARGO_MANIFEST_DIR"));
-    let mut doc = Document::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let template = doc.content[2].clone();
-    for i in 0..496 {
-        let mut package = template.clone();
-        package.id = format!("ABC{:05X}", 0x100 + i);
-        package.name = format!("Package {i}");
-        // Every 50th package is only on the intranet DP, so the rule has findings to report.
-        package.distributed_to = if i % 50 == 0 {
-            vec!["dp-hq".into()]
-        } else {
-            vec!["gw-relay".into(), "dp-hq".into()]
-        };
-        doc.content.push(package);
-    }
-    assert_eq!(doc.content.len(), 500);
-    let sequence = &mut doc.task_sequences[0];
-    let mut group = Group {
-        name: "Applications".into(),
-        description: String::new(),
-        disabled: false,
-        continue_on_error: false,
-        condition: None,
-        extra_attributes: vec![],
-        children: vec![],
-    };
-    let existing = sequence.steps().len();
-    for i in 0..(1000 - existing) {
-        let mut step = Step::new(StepType::InstallPackage, format!("Install package {i}"));
-        step.variables.push(StepVariable {
-            name: "PackageID".into(),
-            property: "PackageID".into(),
-            hidden: false,
-            value: format!("ABC{:05X}", 0x100 + (i % 496)),
-        });
-        group.children.push(Node::Step(step));
-    }
-    sequence.steps.push(Node::Group(group));
-    assert_eq!(doc.task_sequences[0].steps().len(), 1000);
-    doc
-}
+// `big_document(example_toml)`: one copy, also used by the console's recheck benchmark.
+include!("support/big_document.rs");
 
 /// The obvious implementation of OSDG-CONTENT-001: walk every step, look each referenced package up
 /// by scanning the package list, and look each target up by scanning the gateway list.
@@ -77,7 +37,13 @@ fn naive_content_rule(doc: &Document) -> Vec<String> {
 }
 
 fn bench(c: &mut Criterion) {
-    let doc = big_document();
+    let doc = big_document(
+        &std::fs::read_to_string(format!(
+            "{}/../examples/boot-media-over-gateway.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    );
     let report = preflight::check(&doc);
     // Same verdict from both implementations: ten packages are not on the gateway.
     let packages_missing = report.findings.iter().filter(|f| f.rule == "OSDG-CONTENT-001").count();

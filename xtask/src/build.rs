@@ -56,6 +56,9 @@ pub struct OnDemandModule {
     pub extra_files: &'static [&'static str],
     /// When the console fetches it, for the build's module table.
     pub loaded: &'static str,
+    /// wasm-opt's level: `-Oz` for code that is fetched, `-O3` for code whose speed is measured
+    /// (with `opt-level = 3` for its crate in the workspace's release profile).
+    pub wasm_opt: &'static str,
 }
 
 impl OnDemandModule {
@@ -72,18 +75,22 @@ pub const ON_DEMAND_MODULES: &[OnDemandModule] = &[
         dir: "toml",
         extra_files: &[],
         loaded: "when a TOML document is imported or exported",
+        wasm_opt: "-Oz",
     },
     OnDemandModule {
         package: "osdgate-console-checker",
         dir: "checker",
         extra_files: &["worker.js"],
         loaded: "in a Web Worker started with the page: preflight off the main thread",
+        // Rechecking must keep up with typing on a 1,000-step document: built for speed.
+        wasm_opt: "-O3",
     },
     OnDemandModule {
         package: "osdgate-console-worker",
         dir: "worker",
         extra_files: &["worker.js"],
         loaded: "in a Web Worker started by the first media job (SHA-256 of files)",
+        wasm_opt: "-Oz",
     },
 ];
 
@@ -98,11 +105,13 @@ pub fn console(root: &Path, tools: &Tools) -> Result<()> {
     let target_dir = target_dir(root)?;
     let release = target_dir.join("wasm32-unknown-unknown/release");
     let stage = target_dir.join("console-stage");
-    bindgen_and_optimize(tools, &release.join("osdgate-console.wasm"), &stage, "osdgate_console")?;
+    let main = release.join("osdgate-console.wasm");
+    bindgen_and_optimize(tools, &main, &stage, "osdgate_console", "-Oz")?;
     for module in ON_DEMAND_MODULES {
         let out_dir = stage.join(module.dir);
         let stem = module.stem();
-        bindgen_and_optimize(tools, &release.join(format!("{stem}.wasm")), &out_dir, &stem)?;
+        let wasm = release.join(format!("{stem}.wasm"));
+        bindgen_and_optimize(tools, &wasm, &out_dir, &stem, module.wasm_opt)?;
         for file in module.extra_files {
             let from = root.join("web-ui").join(module.dir).join(file);
             std::fs::copy(&from, out_dir.join(file))
@@ -139,9 +148,15 @@ pub fn console(root: &Path, tools: &Tools) -> Result<()> {
     Ok(())
 }
 
-/// `wasm-bindgen --target web` then `wasm-opt -Oz` of `wasm` into `out_dir` as `{name}.js` and
+/// `wasm-bindgen --target web` then `wasm-opt {level}` of `wasm` into `out_dir` as `{name}.js` and
 /// `{name}_bg.wasm`; skipped when the output is newer than the input.
-fn bindgen_and_optimize(tools: &Tools, wasm: &Path, out_dir: &Path, name: &str) -> Result<()> {
+fn bindgen_and_optimize(
+    tools: &Tools,
+    wasm: &Path,
+    out_dir: &Path,
+    name: &str,
+    level: &str,
+) -> Result<()> {
     let optimized = out_dir.join(format!("{name}_bg.wasm"));
     if is_newer(&optimized, wasm) {
         step(format!("console: {name}: wasm-bindgen and wasm-opt are up to date"));
@@ -160,11 +175,11 @@ fn bindgen_and_optimize(tools: &Tools, wasm: &Path, out_dir: &Path, name: &str) 
             .arg("--out-dir")
             .arg(out_dir),
     )?;
-    step(format!("console: {name}: wasm-opt -Oz"));
+    step(format!("console: {name}: wasm-opt {level}"));
     let unoptimized = out_dir.join(format!("{name}_bg.unopt.wasm"));
     std::fs::rename(&optimized, &unoptimized)?;
     process::run(
-        Command::new(&tools.wasm_opt).arg("-Oz").arg(&unoptimized).arg("-o").arg(&optimized),
+        Command::new(&tools.wasm_opt).arg(level).arg(&unoptimized).arg("-o").arg(&optimized),
     )?;
     std::fs::remove_file(&unoptimized)?;
     // wasm-bindgen's glue is readable JavaScript; minified it is half the bytes, same exports.
