@@ -3,13 +3,16 @@
 //! parts that touch the machine.
 
 pub mod condition;
+pub mod content;
 pub mod engine;
 pub mod executor;
 pub mod generate;
 pub mod logfile;
+pub mod online;
 pub mod placement;
 pub mod platform;
 pub mod probe;
+pub mod relay;
 pub mod run;
 pub mod state;
 pub mod status;

@@ -1,12 +1,14 @@
-//! `osdgate-agent`: runs from the boot media. Today: `run --policy FILE --dry-run` (the relay client
-//! that fetches the policy and content is not built yet).
+//! `osdgate-agent`: runs from the boot media. `run --bundle DIR --dry-run` authenticates to the
+//! relay named by the medium, registers the device, fetches the policy and the content and reports
+//! status; `--policy FILE` runs offline from a policy file instead.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
-use osdgate_agent::run::{RunEnd, RunOptions, run};
+use osdgate_agent::relay::{ConnectRetry, HardwareIdentity, PasswordSource};
+use osdgate_agent::run::{PolicySource, RunEnd, RunOptions, run};
 use osdgate_model::model::Timestamp;
 
 #[derive(Debug, Parser)]
@@ -20,36 +22,43 @@ struct Cli {
 enum Command {
     /// Runs the deployment's task sequence.
     ///
-    /// NOT YET CONNECTED TO THE RELAY: this agent has no relay client yet (no media authentication,
-    /// no policy or content download, no status upload). It runs a task sequence from a policy JSON
-    /// file (--policy, the body of GET /api/v1/policy or one deployment policy). With --dry-run
-    /// every command line, file, content download and restart the steps would use is recorded in
-    /// STATE/dry-run.json and STATE/logs/smsts.log, and nothing on the disk is touched. Without it
-    /// the steps run for real (Windows PE: diskpart, DISM, bcdboot, robocopy, cmd, wpeutil) with
-    /// content staged in --content, and the same record is kept. Status messages are queued in
-    /// STATE/status/ for the relay client to send.
+    /// With the relay (the default): the medium's key is opened with the media password (asked at
+    /// the console; none for unattended media), the medium authenticates to the relay named in
+    /// media.json (TLS trusting only the roots the medium carries), the device registers a key of
+    /// its own, and the policy of this device is fetched; content is downloaded, resumed and
+    /// verified by SHA-256 before a step uses it, and every status message is sent (queued on disk
+    /// while the relay is away). With --policy FILE the policy comes from a file and nothing is
+    /// sent.
+    ///
+    /// With --dry-run every command line, file, content and restart the steps would use is recorded
+    /// in STATE/dry-run.json and STATE/logs/smsts.log, and nothing on the disk is touched (content
+    /// is still downloaded and verified, into STATE/content). Without it the steps run for real
+    /// (Windows PE: diskpart, DISM, bcdboot, robocopy, cmd, wpeutil), with content from the relay
+    /// (or staged in --content when offline), and the same record is kept in STATE/actions.json.
     Run {
         /// The bundle folder on the medium (the `osdgate` folder with media.json).
         #[arg(long, value_name = "DIR")]
         bundle: PathBuf,
-        /// A policy JSON file (required until the relay client exists).
+        /// Run offline from a policy JSON file (the body of GET /api/v1/policy or one deployment
+        /// policy) instead of asking the relay.
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
-        /// Which deployment of the policy to run, when the medium may run several.
+        /// Which deployment to run, when the medium may run several.
         #[arg(long, value_name = "ID")]
         deployment: Option<String>,
-        /// Record what would be done instead of doing it (required for now).
+        /// Record what would be done instead of doing it.
         #[arg(long)]
         dry_run: bool,
-        /// Where the engine keeps its state, the log and the status queue (survives restarts).
-        /// Default: `osdgate-agent-state` for a dry run; a real run keeps them where ConfigMgr does
-        /// (X:\_SMSTaskSequence and X:\Windows\Temp\SMSTSLog, then _SMSTaskSequence on the
-        /// Windows drive once it is partitioned, then %SystemRoot%\CCM\Logs in the full OS).
+        /// Where the engine keeps its state, the log, the status queue, the device key and the
+        /// content cache (survives restarts). Default: `osdgate-agent-state` for a dry run; a real
+        /// run keeps them where ConfigMgr does (X:\_SMSTaskSequence and X:\Windows\Temp\SMSTSLog,
+        /// then _SMSTaskSequence on the Windows drive once it is partitioned, then
+        /// %SystemRoot%\CCM\Logs in the full OS).
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
-        /// A real run's content, staged in this folder (a Windows path; one folder per content ID
-        /// holding the content's files), verified against the policy's SHA-256 before use.
-        #[arg(long, value_name = "DIR")]
+        /// Offline real runs: content staged in this folder (a Windows path; one folder per content
+        /// ID holding the content's files), verified against the policy's SHA-256 before use.
+        #[arg(long, value_name = "DIR", requires = "policy")]
         content: Option<String>,
         /// A folder searched for programs before the PATH (tools carried on the medium); repeatable.
         #[arg(long, value_name = "DIR")]
@@ -57,24 +66,73 @@ enum Command {
         /// A real run on a host without drive letters (tests): drive L: is the folder DIR/l.
         #[arg(long, value_name = "DIR")]
         drive_root: Option<PathBuf>,
+        /// Read the media password from the first line of FILE instead of asking at the console.
+        #[arg(long, value_name = "FILE", conflicts_with = "policy")]
+        password_file: Option<PathBuf>,
+        /// The SMBIOS UUID the device registers with (default: read from the machine).
+        #[arg(long, value_name = "GUID", conflicts_with = "policy")]
+        smbios_guid: Option<String>,
+        /// The MAC address the device registers with (default: read from the machine).
+        #[arg(long, value_name = "MAC", conflicts_with = "policy")]
+        mac: Option<String>,
+        /// Talk to a relay on this machine over plain http instead of the medium's relay_url (tests
+        /// against `wrangler dev`: the document's gateway always has an https URL). Only
+        /// http://127.0.0.1, http://[::1] and http://localhost are accepted.
+        #[arg(long, value_name = "URL", conflicts_with = "policy")]
+        relay_url: Option<String>,
+        /// How many times to try reaching the relay at the start (before the policy, whose
+        /// SMSTSDownloadRetryCount/-Delay govern the rest).
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        connect_attempts: u32,
+        /// Seconds before the second try at the start; doubled after each failure.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+        connect_retry_delay: u64,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { bundle, policy, deployment, dry_run, state, content, tools, drive_root } => {
-            let Some(policy_file) = policy else {
-                eprintln!(
-                    "osdgate-agent: --policy FILE is required: this agent has no relay client yet, so it cannot fetch the policy from the relay"
-                );
-                return ExitCode::from(2);
-            };
+        Command::Run {
+            bundle,
+            policy,
+            deployment,
+            dry_run,
+            state,
+            password_file,
+            smbios_guid,
+            mac,
+            connect_attempts,
+            connect_retry_delay,
+            relay_url,
+            content,
+            tools,
+            drive_root,
+        } => {
             let now =
                 SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+            let policy = match policy {
+                Some(file) => PolicySource::File(file),
+                None => {
+                    let mut identity = HardwareIdentity::of_this_machine();
+                    if smbios_guid.is_some() || mac.is_some() {
+                        identity = HardwareIdentity { smbios_guid, mac };
+                    }
+                    PolicySource::Relay {
+                        password: password_file
+                            .map_or(PasswordSource::Prompt, PasswordSource::File),
+                        identity,
+                        retry: ConnectRetry {
+                            attempts: connect_attempts.max(1),
+                            delay: Duration::from_secs(connect_retry_delay),
+                        },
+                        relay_url,
+                    }
+                }
+            };
             let options = RunOptions {
                 bundle,
-                policy_file,
+                policy,
                 deployment,
                 place_automatically: !dry_run && state.is_none(),
                 state_folder: state.unwrap_or_else(|| PathBuf::from("osdgate-agent-state")),

@@ -1,32 +1,38 @@
 //! `osdgate-agent run`: reads the bundle and the policy, runs the task sequence with the engine, and
 //! reports every event to `smsts.log`, the status queue and the screen (step N of M).
 //!
-//! Until the relay client is built, the policy comes from a file (`--policy`). A dry run records
-//! what the executors would do in `dry-run.json` and the log; a real run does it on the
-//! [`RealMachine`] (content staged in a folder), keeps the same record in `actions.json`, and ends
-//! at each restart the machine performs. The status messages wait in the queue (`status/` in the
-//! state folder) for the relay client to send them.
+//! The policy comes from the relay (the medium authenticates, the device registers, the policy of
+//! this device is fetched; content is downloaded and verified before a step uses it, and status
+//! messages are sent as they happen) or, offline, from a file (`--policy`; the status messages then
+//! wait in the queue). A dry run records what the executors would do in
+//! `dry-run.json` and the log; a real run does it on the [`RealMachine`] (content from the relay, or
+//! staged in a folder), keeps the same record in `actions.json`, and ends at each restart the
+//! machine performs.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::rc::Rc;
 
-use osdgate_model::api::{DeploymentPolicy, PolicyResponse, StatusPost, StepState};
+use osdgate_model::api::{DeploymentPolicy, PolicyResponse, StepState};
 use osdgate_model::cmtrace::{RolloverPolicy, Severity};
 use osdgate_model::media::bundle::MediaConfig;
 use osdgate_model::media::layout::MEDIA_CONFIG;
 use osdgate_model::model::{DeploymentOption, TaskSequence, Timestamp};
 
 use crate::condition::{NoMachineProbe, Probe};
+use crate::content::{ContentCache, RetryPolicy};
 use crate::engine::{
     Engine, Environment, Event, Observer, RunContext, RunOutcome, RunState, SkipReason,
 };
 use crate::executor::{DryRun, Machine, RecordedAction, StepExecutor};
 use crate::logfile::SmstsLog;
+use crate::online::{Fetching, Online, Outputs, SharedSession};
 use crate::placement::{Placed, SAVED_POLICY, check_resume_environment, move_folder};
 use crate::platform::{ContentSource, Drives, NoContent, RealMachine, StagedContent};
 use crate::probe::SystemProbe;
+use crate::relay::{ConnectOptions, ConnectRetry, HardwareIdentity, PasswordSource, Session};
 use crate::state::{StateFile, write_atomically};
 use crate::status::StatusQueue;
 
@@ -35,12 +41,31 @@ pub const DRY_RUN_RECORD: &str = "dry-run.json";
 /// A real run's record of the same (same format), in the state folder.
 pub const ACTION_RECORD: &str = "actions.json";
 
+/// The content cache inside the state folder (dry runs; Windows PE uses the RAM disk).
+pub const CONTENT_FOLDER: &str = "content";
+
+/// Where the policy comes from.
+#[derive(Debug, Clone)]
+pub enum PolicySource {
+    /// A policy JSON file (offline; status messages stay queued).
+    File(PathBuf),
+    /// The relay named in `media.json`.
+    Relay {
+        password: PasswordSource,
+        identity: HardwareIdentity,
+        /// How patiently to reach the relay before the policy is known.
+        retry: ConnectRetry,
+        /// A loopback stand-in for the medium's relay (tests).
+        relay_url: Option<String>,
+    },
+}
+
 /// `run`'s validated options.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// The bundle folder (`osdgate\` on the medium, with `media.json`).
     pub bundle: PathBuf,
-    pub policy_file: PathBuf,
+    pub policy: PolicySource,
     /// Which deployment of the policy file to run (needed when it holds several).
     pub deployment: Option<String>,
     pub state_folder: PathBuf,
@@ -123,20 +148,14 @@ pub fn select_policy(
     }
 }
 
-/// Everything an event goes to: the log, the status queue, the screen and the state file.
+/// Everything an event goes to: the log, the status queue, the screen (through [`Outputs`]) and
+/// the state file.
 struct Reporter<'a> {
-    log: SmstsLog,
-    queue: StatusQueue,
+    out: Rc<RefCell<Outputs<'a>>>,
     state_file: StateFile,
-    screen: &'a mut dyn std::io::Write,
     sequence_name: String,
-    queued: usize,
     /// A real run's placement: the state folder and the log move as ConfigMgr's do.
     placed: Option<Placed>,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 fn percent(done: usize, total: usize) -> u8 {
@@ -153,31 +172,26 @@ impl Reporter<'_> {
         error_code: Option<u32>,
         with_log: bool,
     ) -> Result<(), String> {
-        let post = StatusPost {
-            message_id: String::new(),
-            deployment_id: state.deployment_id.clone(),
-            step: step.chars().take(512).collect(),
-            state: step_state,
+        self.out.borrow_mut().status(
+            &state.deployment_id,
+            step,
+            step_state,
             progress,
-            error_code: error_code.map(|c| format!("0x{c:08X}")),
-            log_excerpt: with_log.then(|| self.log.excerpt()),
-            sent_at: Some(now_ms()),
-            smbios_guid: None,
-        };
-        self.queue.enqueue(post).map_err(|e| e.to_string())?;
-        self.queued += 1;
-        Ok(())
+            error_code,
+            with_log,
+        )
     }
 
     fn log(&mut self, severity: Severity, message: &str) -> Result<(), String> {
-        self.log
-            .write(severity, message, "run.rs")
-            .map_err(|e| format!("cannot write {}: {e}", self.log.path().display()))
+        self.out.borrow_mut().log(severity, message, "run.rs")
     }
 
     fn say(&mut self, line: &str) {
-        // The screen is best effort: a closed console must not stop a deployment.
-        let _ = writeln!(self.screen, "{line}");
+        self.out.borrow_mut().say(line);
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.out.borrow().log.path()
     }
 }
 
@@ -293,15 +307,16 @@ impl Observer for Reporter<'_> {
                         Severity::Error,
                         &format!("Task sequence {name} failed with 0x{code:08X}"),
                     )?;
+                    let log = self.log_path();
                     self.say(&format!(
                         "The task sequence failed (0x{code:08X}). Log: {}",
-                        self.log.path().display()
+                        log.display()
                     ));
                     self.status(state, &name, StepState::Failed, None, Some(code), true)?;
                 }
             }
         }
-        Ok(())
+        self.check_session()
     }
 
     fn save(&mut self, state: &RunState) -> Result<(), String> {
@@ -325,7 +340,8 @@ impl Reporter<'_> {
             })?;
             let old = std::mem::replace(&mut placed.state_folder, wanted.clone());
             self.state_file = StateFile::in_folder(&to).map_err(|e| e.to_string())?;
-            self.queue = StatusQueue::open(&to.join("status")).map_err(|e| e.to_string())?;
+            self.out.borrow_mut().queue =
+                StatusQueue::open(&to.join("status")).map_err(|e| e.to_string())?;
             self.log(
                 Severity::Information,
                 &format!("The task sequence state moved from {old} to {wanted}"),
@@ -336,7 +352,9 @@ impl Reporter<'_> {
         if wanted != placed.log_folder {
             let to = placed.host(&wanted)?;
             let old = std::mem::replace(&mut placed.log_folder, wanted.clone());
-            self.log
+            self.out
+                .borrow_mut()
+                .log
                 .move_to(&to)
                 .map_err(|e| format!("cannot move smsts.log from {old} to {wanted}: {e}"))?;
             self.log(Severity::Information, &format!("smsts.log moved from {old} to {wanted}"))?;
@@ -350,6 +368,19 @@ impl Reporter<'_> {
             Some(placed) => placed.host(&placed.state_folder),
             None => Ok(fixed.to_owned()),
         }
+    }
+}
+
+impl Reporter<'_> {
+    /// After each event: a device IT revoked ends the run here.
+    fn check_session(&mut self) -> Result<(), String> {
+        let session = self.out.borrow().session.clone();
+        if let Some(session) = session
+            && session.try_borrow().is_ok_and(|s| s.device_revoked())
+        {
+            return Err(DEVICE_REVOKED.to_owned());
+        }
+        Ok(())
     }
 }
 
@@ -367,23 +398,95 @@ fn environment_text(environment: Environment) -> &'static str {
     }
 }
 
-/// Runs the task sequence of the policy file in a dry run. `screen` receives the progress lines.
+/// Why the run ends when IT revokes the device in the middle of it.
+pub const DEVICE_REVOKED: &str = "IT has revoked this device at the relay; the task sequence stops here. Ask IT why before starting again";
+
+/// The policy to run and, online, the session it came from.
+struct Loaded {
+    policy: DeploymentPolicy,
+    session: Option<SharedSession>,
+    source: String,
+}
+
+/// A line for the screen and the log (both best effort before the run's outputs exist).
+fn announce(log: &mut SmstsLog, screen: &mut dyn std::io::Write, severity: Severity, line: &str) {
+    let _ = writeln!(screen, "{line}");
+    let _ = log.write(severity, line, "relay");
+}
+
+fn load_policy(
+    options: &RunOptions,
+    state_folder: &Path,
+    media: &MediaConfig,
+    log: &mut SmstsLog,
+    screen: &mut dyn std::io::Write,
+) -> Result<Loaded, String> {
+    match &options.policy {
+        PolicySource::File(path) => {
+            let bytes = fs::read(path)
+                .map_err(|e| format!("--policy: cannot read {} ({e})", path.display()))?;
+            let policy = select_policy(&bytes, media, options.deployment.as_deref())?;
+            Ok(Loaded { policy, session: None, source: path.display().to_string() })
+        }
+        PolicySource::Relay { password, identity, retry, relay_url } => {
+            let connect = ConnectOptions {
+                bundle: options.bundle.clone(),
+                state_folder: state_folder.to_owned(),
+                password: password.clone(),
+                identity: identity.clone(),
+                retry: *retry,
+                relay_url: relay_url.clone(),
+            };
+            let connected = Session::connect(&connect, media, &mut |line: &str| {
+                announce(log, screen, Severity::Information, line)
+            });
+            let mut session = connected.map_err(|e| {
+                let text = e.to_string();
+                let _ = log.write(Severity::Error, &text, "relay");
+                text
+            })?;
+            let response = session.policy().map_err(|e| {
+                let text = format!("fetching the policy failed: {e}");
+                let _ = log.write(Severity::Error, &text, "relay");
+                text
+            })?;
+            for note in session.take_notes() {
+                let _ = log.write(Severity::Information, &note, "relay");
+            }
+            let policy = session.select(response, options.deployment.as_deref())?;
+            let source = format!("{} (relay)", session.client().origin().as_str());
+            let line = format!(
+                "Policy of deployment {} ({}) from {source}: {} content package(s), {}{}",
+                policy.deployment_id,
+                policy.name,
+                policy.content.len(),
+                match policy.deployment_option {
+                    DeploymentOption::DownloadWhenNeeded => "content downloaded when needed",
+                    DeploymentOption::DownloadAllBeforeStarting => {
+                        "all content downloaded before starting"
+                    }
+                    // No share to access over the internet: the relay's content is downloaded.
+                    DeploymentOption::AccessContentDirectly => {
+                        "content accessed directly, which over the relay means downloaded when needed"
+                    }
+                },
+                if policy.pre_download { ", pre-download on" } else { "" }
+            );
+            announce(log, screen, Severity::Information, &line);
+            Ok(Loaded { policy, session: Some(Rc::new(RefCell::new(session))), source })
+        }
+    }
+}
+
+/// Runs the deployment's task sequence (a dry run, or for real). `screen` receives the progress
+/// lines.
 pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunEnd, String> {
-    let real = if options.dry_run {
-        None
-    } else {
-        let drives = Drives::host(options.drive_root.clone())?;
-        let content: Box<dyn ContentSource> = match &options.staged_content {
-            Some(folder) => Box::new(StagedContent { folder: folder.clone() }),
-            None => Box::new(NoContent),
-        };
-        Some(RealMachine::new(drives, options.tools.clone(), content))
-    };
+    let real = if options.dry_run { None } else { Some(Drives::host(options.drive_root.clone())?) };
     // A real run without --state keeps its state and log where ConfigMgr keeps them.
     let placed = match (&real, options.place_automatically) {
-        (Some(machine), true) => {
-            let (placed, saved) = Placed::at_start(machine.drives.clone())?;
-            if let (Some(saved), Drives::Windows) = (&saved, &machine.drives) {
+        (Some(drives), true) => {
+            let (placed, saved) = Placed::at_start(drives.clone())?;
+            if let (Some(saved), Drives::Windows) = (&saved, drives) {
                 let system_drive = std::env::var("SystemDrive").ok();
                 check_resume_environment(saved.environment, system_drive.as_deref())?;
             }
@@ -404,37 +507,37 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
         .map_err(|e| format!("--bundle: media.json expires_at: {e}"))?;
     if expires <= options.now {
         return Err(format!(
-            "the medium {} expired at {}; create new media in the console",
+            "the medium {} expired at {}; ask IT for a new medium",
             media.media_id, media.expires_at
         ));
     }
-    let policy_bytes = fs::read(&options.policy_file)
-        .map_err(|e| format!("--policy: cannot read {} ({e})", options.policy_file.display()))?;
-    let policy = select_policy(&policy_bytes, &media, options.deployment.as_deref())?;
+    let state_file = StateFile::in_folder(&state_folder).map_err(|e| e.to_string())?;
+    let mut log = SmstsLog::open(&log_folder, RolloverPolicy::default())
+        .map_err(|e| format!("cannot open the log folder {}: {e}", log_folder.display()))?;
+    let Loaded { policy, session, source } =
+        load_policy(options, &state_folder, &media, &mut log, screen)?;
     let sequence: TaskSequence =
         serde_json::from_value(policy.task_sequence.clone()).map_err(|e| {
             format!(
-                "--policy: deployments[{}].task_sequence is not a task sequence: {e}",
+                "policy: deployments[{}].task_sequence is not a task sequence: {e}",
                 policy.deployment_id
             )
         })?;
+    let retry = RetryPolicy::from_variables(&policy.variables)?;
 
-    let state_file = StateFile::in_folder(&state_folder).map_err(|e| e.to_string())?;
-    let log = SmstsLog::open(&log_folder, RolloverPolicy::default())
-        .map_err(|e| format!("cannot open the log folder {}: {e}", log_folder.display()))?;
     let queue = StatusQueue::open(&state_folder.join("status")).map_err(|e| e.to_string())?;
     let engine = Engine::new(sequence.clone());
+    let outputs = Rc::new(RefCell::new(Outputs::new(log, queue, screen, session.clone())));
     let mut reporter = Reporter {
-        log,
-        queue,
+        out: Rc::clone(&outputs),
         state_file: state_file.clone(),
-        screen,
         sequence_name: sequence.name.clone(),
-        queued: 0,
         placed: placed.clone(),
     };
 
-    let mut state = match state_file.load().map_err(|e| e.to_string())? {
+    let saved = state_file.load().map_err(|e| e.to_string())?;
+    let fresh = saved.is_none();
+    let mut state = match saved {
         Some(state) => state,
         None => {
             let context = RunContext {
@@ -454,7 +557,7 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
                 .collect();
             let state =
                 engine.initial_state(&context, Environment::WindowsPe, &variables).map_err(
-                    |e| format!("--policy: deployments[{}].variables: {e}", policy.deployment_id),
+                    |e| format!("policy: deployments[{}].variables: {e}", policy.deployment_id),
                 )?;
             if !options.dry_run {
                 // The full OS continues from this copy (SetupComplete.cmd names it).
@@ -466,13 +569,12 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
             reporter.log(
                 Severity::Information,
                 &format!(
-                    "osdgate-agent {} {}: medium {} ({}), deployment {} from {}",
+                    "osdgate-agent {} {}: medium {} ({}), deployment {} from {source}",
                     osdgate_model::VERSION,
                     if options.dry_run { "dry run" } else { "run" },
                     media.media_id,
                     media.name,
                     policy.deployment_id,
-                    options.policy_file.display()
                 ),
             )?;
             state
@@ -498,116 +600,246 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
         })?,
         Err(_) => Vec::new(),
     };
+    let cache_folder = state_folder.join(CONTENT_FOLDER);
+    let online = || {
+        session.as_ref().map(|session| Online {
+            session: Rc::clone(session),
+            cache: ContentCache::new(&cache_folder),
+            retry,
+            outputs: Rc::clone(&outputs),
+            deployment_id: policy.deployment_id.clone(),
+        })
+    };
+    let mut context = Drive {
+        engine: &engine,
+        state: &mut state,
+        reporter: &mut reporter,
+        state_file: &state_file,
+        policy: &policy,
+        fresh,
+        online: session.is_some(),
+    };
     let end = match real {
         None => {
-            let mut executor = StepExecutor::new(DryRun::default(), policy.content.clone());
-            let probe = NoMachineProbe;
-            let end = run_until_end(
-                &engine,
-                &mut state,
-                &mut executor,
-                &probe,
-                &mut reporter,
-                &state_file,
-            )?;
-            recorded.append(&mut executor.machine.actions);
+            let mut executor = StepExecutor::new(
+                Fetching::new(DryRun::default(), online()),
+                policy.content.clone(),
+            );
+            let end = context.run(&mut executor, &NoMachineProbe);
+            recorded.append(&mut executor.machine.inner.actions);
             end
         }
-        Some(machine) => {
-            let probe =
-                SystemProbe { drives: machine.drives.clone(), tools: machine.tools.clone() };
-            let mut executor = StepExecutor::new(machine, policy.content.clone());
-            let end = run_until_end(
-                &engine,
-                &mut state,
-                &mut executor,
-                &probe,
-                &mut reporter,
-                &state_file,
-            )?;
-            recorded.append(&mut executor.machine.actions);
+        Some(drives) => {
+            // Content from the relay lands in the cache and is handed to the machine from there
+            // (verified again where it lies); offline, from the staged folder.
+            let content: Box<dyn ContentSource> = match (&session, &options.staged_content) {
+                (Some(_), _) => {
+                    Box::new(StagedContent { folder: cache_folder.display().to_string() })
+                }
+                (None, Some(folder)) => Box::new(StagedContent { folder: folder.clone() }),
+                (None, None) => Box::new(NoContent),
+            };
+            let probe = SystemProbe { drives: drives.clone(), tools: options.tools.clone() };
+            let machine = RealMachine::new(drives, options.tools.clone(), content);
+            let mut executor =
+                StepExecutor::new(Fetching::new(machine, online()), policy.content.clone());
+            let end = context.run(&mut executor, &probe);
+            recorded.append(&mut executor.machine.inner.actions);
             end
         }
     };
     // The state folder may have moved to the disk during the run.
-    let record_path = reporter.state_folder(&state_folder)?.join(record_name);
-    let bytes = serde_json::to_vec_pretty(&recorded).map_err(|e| e.to_string())?;
-    write_atomically(&record_path, &bytes)
-        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
-    let mut summary = String::new();
-    let what = if options.dry_run { "Dry run recorded" } else { "Recorded" };
-    let _ = write!(
-        summary,
-        "{what} {} actions in {}; log: {}; {} status messages queued in {} (sent once the relay client exists).",
-        recorded.len(),
-        record_path.display(),
-        reporter.log.path().display(),
-        reporter.queued,
-        reporter.queue.folder().display()
-    );
-    reporter.say(&summary);
+    let record_path = match reporter.state_folder(&state_folder) {
+        Ok(folder) => folder.join(record_name),
+        Err(_) => record_path,
+    };
+    let finished = finish(&outputs, retry, &record_path, recorded, options.dry_run);
+    let end = end?;
+    finished?;
     Ok(end)
 }
 
-/// Runs the engine until the sequence ends; a dry run passes through restarts (recording them),
-/// a real run restarts the machine and ends with [`RunEnd::Restarting`].
-fn run_until_end<M: Machine>(
-    engine: &Engine,
-    state: &mut RunState,
-    executor: &mut StepExecutor<M>,
-    probe: &dyn Probe,
-    reporter: &mut Reporter<'_>,
-    state_file: &StateFile,
-) -> Result<RunEnd, String> {
-    let dry_run = executor.machine.passes_restarts();
-    let end = loop {
-        let environment_before = state.environment;
-        let outcome = engine.run(state, executor, probe, reporter).map_err(|e| e.to_string())?;
-        match outcome {
-            RunOutcome::RestartRequired { into } => {
-                // The dry run records the restart and resumes from the state file, as the agent
-                // does when it starts again after the restart.
-                let restart_step = crate::engine::ResolvedStep {
-                    path: String::new(),
-                    ordinal: 0,
-                    step_count: engine.program().step_count,
-                    name: state
-                        .variables
-                        .get(crate::variables::CURRENT_ACTION_NAME)
-                        .unwrap_or("restart")
-                        .to_owned(),
-                    step_type: osdgate_model::model::StepType::Restart,
-                    action: String::new(),
-                    settings: vec![],
-                    environment: environment_before,
-                    attempt: 1,
-                    timeout_minutes: None,
-                };
-                executor
-                    .machine
-                    .restart(&restart_step, into)
-                    .map_err(|e| format!("the restart failed (0x{:08X}): {}", e.code, e.message))?;
-                if !dry_run {
-                    reporter.log(
-                        Severity::Information,
-                        "The machine is restarting; the task sequence continues at the next step after the restart",
-                    )?;
-                    reporter
-                        .say("The machine is restarting; the task sequence continues after it.");
-                    break RunEnd::Restarting;
-                }
-                reporter.log(
-                    Severity::Information,
-                    "Dry run: the restart is not performed; continuing from the saved state",
-                )?;
-                *state = state_file
-                    .load()
-                    .map_err(|e| e.to_string())?
-                    .ok_or("the state file vanished during the run")?;
-            }
-            RunOutcome::Completed => break RunEnd::Completed,
-            RunOutcome::Failed { code, message } => break RunEnd::Failed { code, message },
+/// What running the engine needs.
+struct Drive<'r, 'a> {
+    engine: &'r Engine,
+    state: &'r mut RunState,
+    reporter: &'r mut Reporter<'a>,
+    state_file: &'r StateFile,
+    policy: &'r DeploymentPolicy,
+    fresh: bool,
+    online: bool,
+}
+
+impl Drive<'_, '_> {
+    /// Downloads ahead when the deployment says so, then runs the engine until the sequence ends;
+    /// a dry run passes through restarts (recording them), a real run restarts the machine and
+    /// ends with [`RunEnd::Restarting`].
+    fn run<M: Machine>(
+        &mut self,
+        executor: &mut StepExecutor<Fetching<'_, M>>,
+        probe: &dyn Probe,
+    ) -> Result<RunEnd, String> {
+        if let Some(end) = self.download_before_start(executor)? {
+            return Ok(end);
         }
-    };
-    Ok(end)
+        let dry_run = executor.machine.passes_restarts();
+        let end = loop {
+            let environment_before = self.state.environment;
+            let outcome = match self.engine.run(self.state, executor, probe, self.reporter) {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    let message = error.to_string();
+                    if message.contains(DEVICE_REVOKED) {
+                        let name = self.reporter.sequence_name.clone();
+                        self.reporter.log(Severity::Error, DEVICE_REVOKED)?;
+                        self.reporter.status(
+                            self.state,
+                            &name,
+                            StepState::Failed,
+                            None,
+                            Some(crate::content::REFUSED_ERROR),
+                            true,
+                        )?;
+                        return Err(DEVICE_REVOKED.to_owned());
+                    }
+                    return Err(message);
+                }
+            };
+            match outcome {
+                RunOutcome::RestartRequired { into } => {
+                    // The dry run records the restart and resumes from the state file, as the agent
+                    // does when it starts again after the restart.
+                    let restart_step = crate::engine::ResolvedStep {
+                        path: String::new(),
+                        ordinal: 0,
+                        step_count: self.engine.program().step_count,
+                        name: self
+                            .state
+                            .variables
+                            .get(crate::variables::CURRENT_ACTION_NAME)
+                            .unwrap_or("restart")
+                            .to_owned(),
+                        step_type: osdgate_model::model::StepType::Restart,
+                        action: String::new(),
+                        settings: vec![],
+                        environment: environment_before,
+                        attempt: 1,
+                        timeout_minutes: None,
+                    };
+                    executor.machine.restart(&restart_step, into).map_err(|e| {
+                        format!("the restart failed (0x{:08X}): {}", e.code, e.message)
+                    })?;
+                    if !dry_run {
+                        self.reporter.log(
+                            Severity::Information,
+                            "The machine is restarting; the task sequence continues at the next step after the restart",
+                        )?;
+                        self.reporter.say(
+                            "The machine is restarting; the task sequence continues after it.",
+                        );
+                        break RunEnd::Restarting;
+                    }
+                    self.reporter.log(
+                        Severity::Information,
+                        "Dry run: the restart is not performed; continuing from the saved state",
+                    )?;
+                    *self.state = self
+                        .state_file
+                        .load()
+                        .map_err(|e| e.to_string())?
+                        .ok_or("the state file vanished during the run")?;
+                }
+                RunOutcome::Completed => break RunEnd::Completed,
+                RunOutcome::Failed { code, message } => break RunEnd::Failed { code, message },
+            }
+        };
+        Ok(end)
+    }
+
+    /// "Download all content locally before starting task sequence" and "Pre-download content"
+    /// (seed 002): every package is downloaded and verified before the first step. A failure ends
+    /// the run before any step.
+    fn download_before_start<M: Machine>(
+        &mut self,
+        executor: &mut StepExecutor<Fetching<'_, M>>,
+    ) -> Result<Option<RunEnd>, String> {
+        let policy = self.policy;
+        let before_start = policy.deployment_option == DeploymentOption::DownloadAllBeforeStarting
+            || policy.pre_download;
+        if !self.online || !before_start || policy.content.is_empty() {
+            return Ok(None);
+        }
+        let step = "Download content before starting";
+        if self.fresh {
+            self.reporter.say(&format!(
+                "Downloading all {} content package(s) before the first step ...",
+                policy.content.len()
+            ));
+        }
+        self.reporter.status(self.state, step, StepState::Started, Some(0), None, false)?;
+        for content in &policy.content {
+            if let Err(error) = executor.machine.fetch_before_start(step, content) {
+                self.reporter.log(Severity::Error, &format!("{step} failed: {}", error.message))?;
+                self.reporter
+                    .say(&format!("{step}: FAILED 0x{:08X}: {}", error.code, error.message));
+                self.reporter.status(
+                    self.state,
+                    step,
+                    StepState::Failed,
+                    None,
+                    Some(error.code),
+                    true,
+                )?;
+                self.reporter.check_session()?;
+                return Ok(Some(RunEnd::Failed { code: error.code, message: error.message }));
+            }
+        }
+        self.reporter.status(self.state, step, StepState::Succeeded, Some(100), None, false)?;
+        Ok(None)
+    }
+}
+
+/// Writes the record of actions, sends what is still queued, and says where everything is.
+fn finish(
+    outputs: &Rc<RefCell<Outputs<'_>>>,
+    retry: RetryPolicy,
+    record_path: &Path,
+    recorded: Vec<RecordedAction>,
+    dry_run: bool,
+) -> Result<(), String> {
+    let bytes = serde_json::to_vec_pretty(&recorded).map_err(|e| e.to_string())?;
+    write_atomically(record_path, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
+    let mut out = outputs.borrow_mut();
+    let left = out.drain(retry)?;
+    let online = out.session.is_some();
+    let mut summary = String::new();
+    let what = if dry_run { "Dry run recorded" } else { "Recorded" };
+    let _ = write!(
+        summary,
+        "{what} {} actions in {}; log: {}; {} status message(s) queued",
+        recorded.len(),
+        record_path.display(),
+        out.log.path().display(),
+        out.queued,
+    );
+    if online {
+        let _ = write!(summary, ", {} sent to the relay", out.sent);
+        if left > 0 {
+            let _ = write!(
+                summary,
+                "; {left} could not be sent yet and wait in {} (sent at the next start)",
+                out.queue.folder().display()
+            );
+        }
+        summary.push('.');
+    } else {
+        let _ = write!(
+            summary,
+            " in {} (no relay: the policy came from a file).",
+            out.queue.folder().display()
+        );
+    }
+    out.say(&summary);
+    Ok(())
 }

@@ -56,10 +56,15 @@ pub struct ContentSource {
     pub kind: SourceKind,
     /// The gateway's or distribution point's ID in the configuration.
     pub id: String,
-    /// Base URL of the package on that source (for this relay:
-    /// `<public url>/api/v1/content/<content id>/files/`).
+    /// The package's URL on that source, ending in `/` (for a gateway:
+    /// `<public url>/api/v1/content/<content id>/`, whose files are at `<url>files/<path>`; for a
+    /// distribution point: `http://<server>/SMS_DP_SMSPKG$/<content id>/`).
     pub url: String,
 }
+
+/// Below a gateway source's URL, where a package's files are: `<url>files/<path>`
+/// (`GET /api/v1/content/{content_id}/files/{path}`).
+pub const GATEWAY_FILES: &str = "files/";
 
 /// `GET /api/v1/content/{content_id}/locations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -16,8 +16,8 @@ pub use auth::{
 };
 pub use config::{ConfigHistory, ConfigVersion, KEPT_SECRET, Published, Rollback, config_etag};
 pub use content::{
-    BlobRecord, ContentLocations, ContentSource, PartReceived, SourceKind, StartUpload,
-    UploadSession,
+    BlobRecord, ContentLocations, ContentSource, GATEWAY_FILES, PartReceived, SourceKind,
+    StartUpload, UploadSession,
 };
 pub use devices::{
     DeviceRecord, DeviceRegistered, DeviceState, DeviceTokenRecord, REGISTRATION_DOMAIN,
