@@ -284,8 +284,8 @@ fn medium(front: &Front, document: &Document, folder: &Path, seed: u8) -> PathBu
         Some(json!({
             "media_id": bundle.config.media_id,
             "public_key": bundle.config.public_key,
+            "medium": "usb-remote",
             "expires_at": front.relay.now() + 86_400_000,
-            "deployments": bundle.config.deployments,
             "created_by": "journey@example.com",
             "auto_approve": true,
         })),
