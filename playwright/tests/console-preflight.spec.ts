@@ -30,7 +30,13 @@ test('the panel lists only what the page shows, and a blocked scenario names its
   await app.open('/');
   await app.import('boot-media-over-gateway.broken.toml', example('boot-media-over-gateway.broken.toml'));
   const expected = JSON.parse(example('boot-media-over-gateway.broken.expected.json'));
-  const rules: string[] = [...new Set<string>(expected.findings.map((f: { rule: string }) => f.rule))];
+  // OSDG-MEDIA-009 reports a `password` an old document still carries. The console never keeps a
+  // password: importing reads the document into the model, which drops the field, so the working
+  // copy (and IndexedDB) never hold it and the rule cannot fire here; `osdgate check` and the relay
+  // still report it for the file itself.
+  const rules: string[] = [...new Set<string>(expected.findings.map((f: { rule: string }) => f.rule))]
+    .filter((rule) => rule !== 'OSDG-MEDIA-009');
+  expect(expected.findings.map((f: { rule: string }) => f.rule)).toContain('OSDG-MEDIA-009');
   expect(rules.length).toBeGreaterThan(1);
   for (const rule of rules) {
     await expect(app.finding(rule).first()).toBeVisible();
