@@ -1,4 +1,5 @@
-// Included by `shared/benches/preflight.rs` and `web-ui/checker/examples/recheck.rs`.
+// Included by `shared/benches/preflight.rs`, `web-ui/checker/examples/recheck.rs` and
+// `web-ui/tests/browser_bench.rs`.
 
 /// The benchmark document: `examples/boot-media-over-gateway.toml` (given as `example_toml`) grown
 /// to 1,000 task-sequence steps and 500 packages, every 50th package only on the intranet DP so
