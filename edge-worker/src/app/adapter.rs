@@ -135,7 +135,21 @@ fn topology(document: &Document) -> Result<Topology, ApiError> {
 
 /// Build what the relay serves from a validated plan.
 pub fn build_view(plan: &Plan, gateway_id: Option<&str>) -> Result<RelayView, ApiError> {
-    let document = plan.document();
+    view_of(plan.document(), gateway_id)
+}
+
+/// Rebuild the view of a published version from its stored document, for a view an older relay
+/// stored in another format ([`super::view::StoredView::Outdated`]). The document is the one that
+/// passed preflight when it was published (a version row is only written by publish and rollback,
+/// after `check_document`), so it is not checked again: the version serves what it served, in
+/// today's form. `Err` says why it cannot be rebuilt (the admin must publish again).
+pub fn rebuild_view(stored_document: &str, gateway_id: Option<&str>) -> Result<RelayView, String> {
+    let document = Document::from_json(stored_document)
+        .map_err(|error| format!("its stored document no longer reads: {error}"))?;
+    view_of(&document, gateway_id).map_err(|error| error.message)
+}
+
+fn view_of(document: &Document, gateway_id: Option<&str>) -> Result<RelayView, ApiError> {
     let mut deployments = Vec::with_capacity(document.deployments.len());
     for deployment in &document.deployments {
         let sequence = document.task_sequence(&deployment.task_sequence_id).ok_or_else(|| {

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::auth::actor;
 use super::extract::{ApiJson, RowExt, hex, is_json, read_body, unsupported_media_type};
 use super::storage::Row;
-use super::view::RelayView;
+use super::view::{RelayView, StoredView, VIEW_FORMAT};
 use super::{ApiError, AppState};
 
 /// Configuration documents are at most this large.
@@ -93,13 +93,46 @@ pub async fn current_view_versioned(
             }
             return Err(ApiError::storage(format!("configuration version {version} vanished")));
         };
-        let view: Arc<RelayView> = Arc::new(
-            serde_json::from_str(&row.text("view")?)
-                .map_err(|e| ApiError::storage(format!("the stored view is unreadable: {e}")))?,
-        );
+        let stored = RelayView::from_stored_json(&row.text("view")?)
+            .map_err(|e| ApiError::storage(format!("the stored view is unreadable: {e}")))?;
+        let view = Arc::new(match stored {
+            StoredView::Current(view) => view,
+            StoredView::Outdated { format, gateway_id } => {
+                upgrade_view(state, version, format, gateway_id).await?
+            }
+        });
         state.cache.keep_view(version, sha256, view.clone());
         return Ok(Some((version, view)));
     }
+}
+
+/// The view of `version`, which an older relay stored in view format `format`, rebuilt from the
+/// version's document by today's adapter (kept in the isolate like any view, so this runs once
+/// per isolate and version). Nothing is defaulted: when the document cannot be read or adapted,
+/// the relay refuses to serve and tells the admin to publish again.
+async fn upgrade_view(
+    state: &AppState,
+    version: i64,
+    format: u64,
+    gateway_id: Option<String>,
+) -> Result<RelayView, ApiError> {
+    let rows = state
+        .db
+        .query("SELECT document FROM config_versions WHERE version = ?1", &[version.into()])
+        .await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| ApiError::storage(format!("configuration version {version} vanished")))?;
+    let gateway_id = gateway_id.or_else(|| state.config.gateway_id.clone());
+    super::adapter::rebuild_view(&row.text("document")?, gateway_id.as_deref()).map_err(|reason| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ConfigurationOutdated,
+            format!(
+                "configuration version {version} was stored by an older relay (view format {format}, this relay reads {VIEW_FORMAT}) and cannot be rebuilt: {reason}; an admin must publish the configuration again (PUT /api/v1/admin/config)"
+            ),
+        )
+    })
 }
 
 pub async fn current_view(state: &AppState) -> Result<Option<Arc<RelayView>>, ApiError> {
@@ -236,8 +269,7 @@ pub async fn publish(
     )?;
     let document =
         serde_json::to_string(&checked.document).map_err(|e| ApiError::internal(e.to_string()))?;
-    let view =
-        serde_json::to_string(&checked.view).map_err(|e| ApiError::internal(e.to_string()))?;
+    let view = checked.view.to_stored_json().map_err(|e| ApiError::internal(e.to_string()))?;
     let comment = headers
         .get("x-osdgate-comment")
         .and_then(|v| v.to_str().ok())
@@ -385,8 +417,7 @@ pub async fn rollback(
     )?;
     let document =
         serde_json::to_string(&checked.document).map_err(|e| ApiError::internal(e.to_string()))?;
-    let view =
-        serde_json::to_string(&checked.view).map_err(|e| ApiError::internal(e.to_string()))?;
+    let view = checked.view.to_stored_json().map_err(|e| ApiError::internal(e.to_string()))?;
     let comment =
         request.comment.or_else(|| Some(format!("rollback to version {}", request.to_version)));
     let version = insert_version(

@@ -1,11 +1,38 @@
 //! What the relay serves from a published configuration: computed once at publish time from the
 //! validated plan (see `adapter`), stored next to the document, and read by the policy, content and
 //! location endpoints.
+//!
+//! The stored form carries [`VIEW_FORMAT`]. A view stored in another format (by an older relay:
+//! views before f755f60 lack the scenario and deployment option the policy now carries) is never
+//! read with defaults filled in, which could change what a device gets: the caller rebuilds it
+//! from the version's stored document with the adapter (`config::current_view_versioned`).
 
 use osdgate_model::api::{ContentFile, PolicyVariable};
 use osdgate_model::locate::Topology;
 use osdgate_model::model::{DeploymentOption, MediaDeploymentRefusal, Scenario};
 use serde::{Deserialize, Serialize};
+
+/// The shape of [`RelayView`] as stored in `config_versions.view`. Raise it whenever the view's
+/// fields change: views stored in another format are rebuilt from their documents on read.
+/// 1: scenario, deployment option and pre-download per deployment (f755f60; views stored before
+/// this number existed have none and count as format 0).
+pub const VIEW_FORMAT: u64 = 1;
+
+/// The key of the format number in the stored JSON.
+const FORMAT_KEY: &str = "format";
+
+/// A stored view as read back.
+#[derive(Debug)]
+pub enum StoredView {
+    /// Stored in [`VIEW_FORMAT`]: served as it is.
+    Current(RelayView),
+    /// Stored by an older relay in format `format`: rebuild it from the version's document.
+    Outdated {
+        format: u64,
+        /// The gateway the old view was computed for (`GATEWAY_ID` may have changed since).
+        gateway_id: Option<String>,
+    },
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RelayView {
@@ -74,6 +101,28 @@ impl DeploymentView {
 }
 
 impl RelayView {
+    /// The JSON stored in `config_versions.view`: the view and its [`VIEW_FORMAT`].
+    pub fn to_stored_json(&self) -> Result<String, serde_json::Error> {
+        let mut value = serde_json::to_value(self)?;
+        if let serde_json::Value::Object(fields) = &mut value {
+            fields.insert(FORMAT_KEY.to_owned(), VIEW_FORMAT.into());
+        }
+        serde_json::to_string(&value)
+    }
+
+    /// Read a stored view. An error means the text is not a view at all (not JSON, or a view of
+    /// the current format that does not parse).
+    pub fn from_stored_json(text: &str) -> Result<StoredView, serde_json::Error> {
+        let value: serde_json::Value = serde_json::from_str(text)?;
+        let format = value.get(FORMAT_KEY).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        if format != VIEW_FORMAT {
+            let gateway_id =
+                value.get("gateway_id").and_then(serde_json::Value::as_str).map(str::to_owned);
+            return Ok(StoredView::Outdated { format, gateway_id });
+        }
+        serde_json::from_value(value).map(StoredView::Current)
+    }
+
     pub fn deployment(&self, id: &str) -> Option<&DeploymentView> {
         self.deployments.iter().find(|d| d.id == id)
     }

@@ -34,16 +34,65 @@ pub struct Sqlite {
 impl Sqlite {
     /// A fresh database with every migration of `edge-worker/migrations/` applied, in order.
     pub fn migrated() -> Sqlite {
+        Self::migrated_with_rows_before("", &[])
+    }
+
+    /// A database as an older relay left it: the migrations before `migration` (a file name such
+    /// as `0003_device_trust.sql`; `""` for none) applied, then `rows` stored as the older relay
+    /// wrote them (`table`, then each row as a JSON object of column → value), then the remaining
+    /// migrations applied, as `wrangler d1 migrations apply` would on upgrade.
+    pub fn migrated_with_rows_before(
+        migration: &str,
+        rows: &[(&str, Vec<serde_json::Value>)],
+    ) -> Sqlite {
         let connection = rusqlite::Connection::open_in_memory().unwrap();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
         let mut files: Vec<_> =
             std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();
         assert!(files.len() >= 2, "expected the relay migrations in {}", dir.display());
+        let mut stored = rows.is_empty();
         for file in files {
+            if !stored && file.file_name().unwrap().to_string_lossy().as_ref() >= migration {
+                insert_rows(&connection, rows);
+                stored = true;
+            }
             connection.execute_batch(&std::fs::read_to_string(&file).unwrap()).unwrap();
         }
+        if !stored {
+            insert_rows(&connection, rows);
+        }
         Sqlite { connection: Mutex::new(connection) }
+    }
+}
+
+fn insert_rows(connection: &rusqlite::Connection, tables: &[(&str, Vec<serde_json::Value>)]) {
+    for (table, rows) in tables {
+        for row in rows {
+            let row = row.as_object().expect("a row is a JSON object of column → value");
+            let columns: Vec<&str> = row.keys().map(String::as_str).collect();
+            let marks: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
+            let values: Vec<SqlValue> = row
+                .values()
+                .map(|value| match value {
+                    serde_json::Value::Null => SqlValue::Null,
+                    serde_json::Value::Number(n) => SqlValue::Integer(n.as_i64().unwrap()),
+                    serde_json::Value::String(text) => SqlValue::Text(text.clone()),
+                    other => panic!("{table}: a column holds {other}, not an SQL value"),
+                })
+                .collect();
+            let params: Vec<Param> = values.iter().map(Param).collect();
+            connection
+                .execute(
+                    &format!(
+                        "INSERT INTO {table} ({}) VALUES ({})",
+                        columns.join(", "),
+                        marks.join(", ")
+                    ),
+                    rusqlite::params_from_iter(params.iter()),
+                )
+                .unwrap();
+        }
     }
 }
 
@@ -297,8 +346,14 @@ impl Relay {
     }
 
     pub fn with(adjust: impl FnOnce(&mut RelayConfig)) -> Relay {
+        Self::over(Sqlite::migrated(), adjust)
+    }
+
+    /// A relay over `database` (see [`Sqlite::migrated_with_rows_before`] for one an older relay
+    /// wrote).
+    pub fn over(database: Sqlite, adjust: impl FnOnce(&mut RelayConfig)) -> Relay {
         let clock = Arc::new(TestClock(AtomicI64::new(START)));
-        let db = Arc::new(Sqlite::migrated());
+        let db = Arc::new(database);
         let blobs = Arc::new(MemoryBlobs::default());
         let log = Arc::new(MemoryLog::default());
         let mut config = RelayConfig {
@@ -425,6 +480,13 @@ impl Relay {
             )
             .unwrap();
         key
+    }
+
+    /// The first row `query` selects from the relay's database, as column → JSON value.
+    pub fn row(&self, query: &str) -> serde_json::Map<String, serde_json::Value> {
+        let connection = self.db.connection.lock().unwrap();
+        let rows = run_query(&connection, query, &[]).unwrap();
+        rows.into_iter().next().unwrap_or_else(|| panic!("no row for {query}"))
     }
 
     /// Run one SQL statement on the relay's database (tests that shape stored state).
@@ -613,7 +675,7 @@ pub fn seed_view(relay: &Relay, view: &osdgate_relay::app::view::RelayView) {
     connection
         .execute(
             "INSERT INTO config_versions (version, document, view, sha256, published_at, published_by) VALUES (?1, '{}', ?2, ?3, ?4, 'test')",
-            rusqlite::params![version, serde_json::to_string(view).unwrap(), format!("{version:064}"), START],
+            rusqlite::params![version, view.to_stored_json().unwrap(), format!("{version:064}"), START],
         )
         .unwrap();
 }

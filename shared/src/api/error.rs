@@ -138,6 +138,9 @@ error_codes! {
     VersionNotFound = "version_not_found",
     /// A rollback to the version that is already current.
     AlreadyCurrent = "already_current",
+    /// The published configuration was stored by an older relay in a form this relay cannot
+    /// rebuild; an admin publishes it again.
+    ConfigurationOutdated = "configuration_outdated",
     /// A published document holds the kept-secret placeholder for a field the relay has no secret
     /// for (a new field, or one renamed): give the value itself.
     SecretNotKept = "secret_not_kept",
