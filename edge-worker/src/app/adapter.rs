@@ -8,7 +8,7 @@ use osdgate_model::model::{Document, Plan, Timestamp};
 use osdgate_model::preflight::{self, RelayGatewayError, Report};
 
 use super::ApiError;
-use super::view::{ContentView, DeploymentView, DeviceVariables, RelayView};
+use super::view::{ContentView, DeploymentView, DeviceVariables, MediumView, RelayView};
 
 /// A document that passed preflight, and what the relay serves from it.
 #[derive(Debug)]
@@ -235,5 +235,13 @@ fn view_of(document: &Document, gateway_id: Option<&str>) -> Result<RelayView, A
         deployments,
         content,
         topology: topology(document)?,
+        media: document
+            .media
+            .iter()
+            .map(|medium| MediumView {
+                id: medium.id.clone(),
+                deployments: medium.deployments.clone(),
+            })
+            .collect(),
     })
 }

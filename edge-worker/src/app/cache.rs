@@ -177,6 +177,7 @@ mod tests {
             expires_at: 10_000,
             revoked_at,
             auto_approve: false,
+            medium: None,
         }
     }
 
@@ -232,6 +233,7 @@ mod tests {
             token_revoked: false,
             smbios_guid: None,
             mac: None,
+            medium: Some("usb-remote".into()),
         };
         cache.device_tokens.keep("t1", 0, state("d1"));
         cache.device_tokens.keep("t2", 0, state("d1"));

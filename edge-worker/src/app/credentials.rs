@@ -71,6 +71,9 @@ pub struct DeviceTokenState {
     pub approved: bool,
     pub smbios_guid: Option<String>,
     pub mac: Option<String>,
+    /// The published document's medium that the device's boot medium was built from (`None` for
+    /// media registered before registrations named one).
+    pub medium: Option<String>,
 }
 
 pub async fn load_device_token(
@@ -82,8 +85,9 @@ pub async fn load_device_token(
         .db
         .query(
             "SELECT d.revoked_at AS device_revoked, t.revoked_at AS token_revoked, d.approved_at, \
-             d.media_id, d.smbios_guid, d.mac \
+             d.media_id, d.smbios_guid, d.mac, m.medium \
              FROM device_tokens t JOIN devices d ON d.device_id = t.device_id \
+             LEFT JOIN media m ON m.media_id = d.media_id \
              WHERE t.token_id = ?1 AND t.device_id = ?2",
             &[token_id.into(), device_id.into()],
         )
@@ -102,6 +106,7 @@ pub async fn load_device_token(
         approved: row.opt_int("approved_at").is_some(),
         smbios_guid: row.opt_text("smbios_guid"),
         mac: row.opt_text("mac"),
+        medium: row.opt_text("medium"),
     })
 }
 
@@ -147,6 +152,9 @@ pub struct MediaAuthRow {
     pub revoked_at: Option<i64>,
     /// Devices registered through it are approved at once.
     pub auto_approve: bool,
+    /// The published document's medium it was built from (`None`: registered before
+    /// registrations named one).
+    pub medium: Option<String>,
 }
 
 impl MediaAuthRow {
@@ -204,7 +212,7 @@ pub async fn load_media(state: &AppState, media_id: &str) -> Result<MediaAuthRow
     let rows = state
         .db
         .query(
-            "SELECT public_key, deployments, expires_at, revoked_at, auto_approve FROM media WHERE media_id = ?1",
+            "SELECT public_key, deployments, expires_at, revoked_at, auto_approve, medium FROM media WHERE media_id = ?1",
             &[media_id.into()],
         )
         .await?;
@@ -220,6 +228,7 @@ pub async fn load_media(state: &AppState, media_id: &str) -> Result<MediaAuthRow
         expires_at: row.int("expires_at")?,
         revoked_at: row.opt_int("revoked_at"),
         auto_approve: row.opt_int("auto_approve").unwrap_or(0) != 0,
+        medium: row.opt_text("medium"),
     })
 }
 

@@ -126,6 +126,12 @@ pub async fn policy(
                     format!("this medium may not run deployment {id}"),
                 ));
             }
+            if let Some(reason) = view.medium_refusal(auth.medium.as_deref(), id) {
+                return Err(ApiError::forbidden(
+                    ErrorCode::DeploymentNotAllowed,
+                    format!("this medium may not run deployment {id}: {reason}"),
+                ));
+            }
             vec![id]
         }
         None => auth.claims.deployments.iter().collect(),
@@ -133,6 +139,10 @@ pub async fn policy(
     let mut deployments = Vec::new();
     let mut refusals = Vec::new();
     for id in wanted {
+        if let Some(reason) = view.medium_refusal(auth.medium.as_deref(), id) {
+            refusals.push(format!("{id}: {reason}"));
+            continue;
+        }
         let Some(deployment) = view.deployment(id) else {
             refusals.push(format!("{id}: not in the published configuration"));
             continue;
@@ -166,7 +176,8 @@ pub async fn policy(
     Ok(Json(PolicyResponse { deployments }))
 }
 
-/// The caller may fetch a content package when one of its served deployments references it.
+/// The caller may fetch a content package when one of its served deployments references it (a
+/// deployment its token names and its medium still runs in the current version).
 fn check_content_allowed<'v>(
     view: &'v RelayView,
     auth: &ClientAuth,
@@ -175,6 +186,7 @@ fn check_content_allowed<'v>(
     let referenced = view.deployments.iter().any(|d| {
         d.refusal().is_none()
             && auth.may_read(&d.id)
+            && view.medium_refusal(auth.medium.as_deref(), &d.id).is_none()
             && d.content_ids.iter().any(|c| c == content_id)
     });
     if !referenced {

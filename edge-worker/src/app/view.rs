@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 /// fields change: views stored in another format are rebuilt from their documents on read.
 /// 1: scenario, deployment option and pre-download per deployment (f755f60; views stored before
 /// this number existed have none and count as format 0).
-pub const VIEW_FORMAT: u64 = 1;
+/// 2: the document's media and their deployments (what a registered medium may run now).
+pub const VIEW_FORMAT: u64 = 2;
 
 /// The key of the format number in the stored JSON.
 const FORMAT_KEY: &str = "format";
@@ -41,6 +42,17 @@ pub struct RelayView {
     pub deployments: Vec<DeploymentView>,
     pub content: Vec<ContentView>,
     pub topology: Topology,
+    /// The document's media: a medium registered from one of them is served only the deployments
+    /// it names in the current version (see [`RelayView::medium_refusal`]).
+    pub media: Vec<MediumView>,
+}
+
+/// A medium of the published document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediumView {
+    pub id: String,
+    /// The deployments (`deployments[].id`) the medium runs.
+    pub deployments: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,6 +138,25 @@ impl RelayView {
     pub fn deployment(&self, id: &str) -> Option<&DeploymentView> {
         self.deployments.iter().find(|d| d.id == id)
     }
+    /// Why a client whose medium was registered from the document's medium `medium` may not run
+    /// `deployment` under this version, `None` when it may. A registration keeps the deployments
+    /// its medium named then (its token carries them); a later publish that takes a deployment off
+    /// the medium, or the medium out of the document, ends that deployment for it, and putting it
+    /// back restores it: the client is served the intersection. `medium` is `None` for media
+    /// registered before registrations named a document medium: they keep their own list.
+    pub fn medium_refusal(&self, medium: Option<&str>, deployment: &str) -> Option<String> {
+        let medium = medium?;
+        match self.media.iter().find(|m| m.id == medium) {
+            None => Some(format!(
+                "the boot medium was built from medium {medium}, which the published configuration no longer has; add the medium back to the document and publish, or build a new medium"
+            )),
+            Some(view) if !view.deployments.iter().any(|d| d == deployment) => Some(format!(
+                "medium {medium} in the published configuration no longer runs deployment {deployment}; add it to the medium's deployments and publish again"
+            )),
+            Some(_) => None,
+        }
+    }
+
     pub fn content(&self, id: &str) -> Option<&ContentView> {
         self.content.iter().find(|c| c.id == id)
     }

@@ -742,5 +742,6 @@ pub fn sample_view(
                 prefer_cloud: true,
             }],
         },
+        media: vec![],
     }
 }

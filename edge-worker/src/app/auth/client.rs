@@ -16,6 +16,10 @@ pub struct ClientAuth {
     pub claims: Claims,
     /// For a device token: the device's state and identity as checked.
     pub device: Option<DeviceTokenState>,
+    /// The published document's medium the caller's boot medium was built from (`None` for media
+    /// registered before registrations named one): what it may run is checked against that
+    /// medium in the current version (`RelayView::medium_refusal`).
+    pub medium: Option<String>,
 }
 
 impl ClientAuth {
@@ -39,8 +43,9 @@ impl FromRequestParts<AppState> for ClientAuth {
         let claims = tokens::verify(token_key(state)?, token, now)?;
         match claims.kind {
             SubjectKind::Media => {
-                cached_media(state, &claims.sub, now).await?.usable(now)?;
-                Ok(ClientAuth { claims, device: None })
+                let media = cached_media(state, &claims.sub, now).await?;
+                media.usable(now)?;
+                Ok(ClientAuth { claims, device: None, medium: media.medium })
             }
             SubjectKind::Device => {
                 let ttl = state.config.client_cache_ms;
@@ -73,7 +78,8 @@ impl FromRequestParts<AppState> for ClientAuth {
                         .await?
                         .carries_pending_device(now)?;
                 }
-                Ok(ClientAuth { claims, device: Some(device) })
+                let medium = device.medium.clone();
+                Ok(ClientAuth { claims, device: Some(device), medium })
             }
         }
     }
