@@ -19,6 +19,22 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use support::Relay;
 
+/// Every example file in `examples/` (the `.broken` ones too), by file name, with its text.
+fn example_files() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut found: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// Every correct example in `examples/`, by file name.
 fn examples() -> Vec<(String, Document)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
@@ -268,6 +284,58 @@ async fn every_example_is_served_to_its_scenario_client_with_all_its_content() {
                     assert_eq!(download.bytes.len() as u64, file["size"].as_u64().unwrap());
                 }
             }
+        }
+    }
+}
+
+/// Done-when of issue 14: `osdgate check` and the relay give the same verdict for every example,
+/// the `.broken` ones included. The relay gets the file's own content as JSON (a document that
+/// still carries a media `password` is refused for it, `OSDG-MEDIA-009`, as `osdgate check` refuses
+/// the file) and answers with the findings of `osdgate check FILE --now <the relay's time>` (the
+/// model's `check_at` on the file as the CLI reads it); a correct example is published, with the
+/// findings of `osdgate check FILE --relay` (the content it holds: none yet).
+#[tokio::test]
+async fn the_relay_and_osdgate_check_give_the_same_verdict_on_every_example() {
+    let files = example_files();
+    assert_eq!(
+        files.iter().filter(|(name, _)| name.ends_with(".broken.toml")).count(),
+        files.len() / 2,
+        "each example has its broken variant: {:?}",
+        files.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+    for (name, text) in files {
+        let relay = Relay::new();
+        let document = Document::from_toml(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let as_written: Value = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let check = preflight::check_at(&document, now(&relay));
+        let reply =
+            relay.call("PUT", "/api/v1/admin/config").admin().json(&as_written).send().await;
+        if check.has_errors() {
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", reply.text());
+            assert_eq!(reply.code(), "preflight_failed", "{name}");
+            assert_eq!(reply.json["findings"], serde_json::to_value(&check).unwrap(), "{name}");
+            // The same report `osdgate check` is tested to give for the file (`cli/tests/cli.rs`).
+            let expected_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../examples")
+                .join(name.replace(".toml", ".expected.json"));
+            let expected: Value =
+                serde_json::from_str(&std::fs::read_to_string(&expected_path).unwrap()).unwrap();
+            let rules = |report: &Value| -> Vec<(String, String, String)> {
+                report["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| {
+                        let text = |key: &str| f[key].as_str().unwrap().to_owned();
+                        (text("rule"), text("severity"), text("path"))
+                    })
+                    .collect()
+            };
+            assert_eq!(rules(&reply.json["findings"]), rules(&expected), "{name}");
+        } else {
+            assert!(!name.ends_with(".broken.toml"), "{name}: a broken example has errors");
+            assert_eq!(reply.status, StatusCode::CREATED, "{name}: {}", reply.text());
+            assert_eq!(reply.json["findings"], model_verdict(&relay, &document).await, "{name}");
         }
     }
 }
