@@ -219,11 +219,17 @@ fn fake_agent_exe() -> Vec<u8> {
 /// The boot-media example, with real files (`big` bytes for the OS image), retries that do not
 /// wait, and its content uploaded and published at the relay. Returns the document.
 fn publish_example(front: &Front, big: usize) -> Document {
+    publish_example_with(front, big, |_| {})
+}
+
+/// [`publish_example`] with `adjust` applied to the example first.
+fn publish_example_with(front: &Front, big: usize, adjust: impl FnOnce(&mut Document)) -> Document {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/boot-media-over-gateway.toml"),
     )
     .unwrap();
     let mut document = Document::from_toml(&text).unwrap();
+    adjust(&mut document);
     let mut uploads = Vec::new();
     for package in &mut document.content {
         for file in &mut package.files {
@@ -359,6 +365,7 @@ fn the_device_journey_through_the_relay() {
     for line in [
         "Registered this device as dev-",
         "Policy of deployment ABC20001",
+        "content downloaded when needed",
         "[1/7] Partition Disk 0 - UEFI ...",
         "[ABC00010] install.wim:",
         "MB/s",
@@ -366,6 +373,8 @@ fn the_device_journey_through_the_relay() {
     ] {
         assert!(screen.contains(line), "missing {line:?} in\n{screen}");
     }
+    // "Download content locally when needed": nothing is fetched before the first step.
+    assert!(!screen.contains("before the first step"), "{screen}");
 
     // Resumed with Range after the cut; the corrupted file was deleted and fetched again.
     let seen = front.tricks.seen.lock().unwrap().clone();
@@ -456,6 +465,46 @@ fn the_device_journey_through_the_relay() {
 
     std::fs::remove_dir_all(&folder).unwrap();
     std::fs::remove_dir_all(&other_folder).unwrap();
+}
+
+/// Issue 14, item 4: "Pre-download content for this task sequence" reaches the device in its
+/// policy and the agent obeys it: every package of the policy is downloaded and verified before
+/// the first step (the journey above, without it, downloads when a step needs the content).
+#[test]
+fn pre_download_fetches_every_package_before_the_first_step() {
+    let front = Front::start(Relay::new());
+    let document = publish_example_with(&front, 200_000, |document| {
+        document.deployments[0].pre_download = true;
+    });
+    let folder = scratch("pre-download");
+    let bundle = medium(&front, &document, &folder, 11);
+    let password = password_file(&folder, PASSWORD);
+    let state = folder.join("state");
+    let mut screen = Vec::new();
+    let end = run(&options(&front.url(), &bundle, &state, &password, DEVICE_GUID), &mut screen);
+    let screen = String::from_utf8_lossy(&screen).into_owned();
+    assert_eq!(end, Ok(RunEnd::Completed), "{screen}");
+    assert!(screen.contains("pre-download on"), "the policy said so: {screen}");
+    let before = screen.find("content package(s) before the first step").expect(&screen);
+    let first_step = screen.find("[1/7]").expect(&screen);
+    assert!(before < first_step, "{screen}");
+    // Every package was at the relay's download before the first step started.
+    let seen = front.tricks.seen.lock().unwrap().clone();
+    let downloads = seen.iter().filter(|s| s.contains("/files/")).count();
+    assert!(downloads >= 3, "{seen:#?}");
+    let messages = front.statuses();
+    let fetch = messages
+        .iter()
+        .position(|m| {
+            m.step == "Download content before starting" && m.state == StepState::Succeeded
+        })
+        .unwrap_or_else(|| panic!("{messages:#?}"));
+    let first = messages
+        .iter()
+        .position(|m| m.state == StepState::Started && m.step.contains("Partition Disk"))
+        .unwrap();
+    assert!(fetch < first, "{messages:#?}");
+    std::fs::remove_dir_all(&folder).unwrap();
 }
 
 #[test]
