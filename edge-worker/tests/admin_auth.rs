@@ -4,21 +4,12 @@
 
 mod support;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use osdgate_relay::app::Database;
 use support::{ADMIN_TOKEN, Relay, Reply};
 
 async fn admin_from(relay: &Relay, address: &str, token: &str) -> Reply {
-    relay
-        .send(
-            Request::get("/api/v1/admin/media")
-                .header("authorization", format!("Bearer {token}"))
-                .header("cf-connecting-ip", address)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
+    relay.call("GET", "/api/v1/admin/media").bearer(token).from(address).send().await
 }
 
 async fn count(relay: &Relay, sql: &str) -> i64 {

@@ -8,14 +8,13 @@ mod support;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use osdgate_model::api::{BindingKind, BindingStatus, REQUEST_ID_HEADER};
 use osdgate_model::model::Document;
 use osdgate_relay::app::storage::{Row, SqlValue, Statement, StorageError};
 use osdgate_relay::app::{Database, RelayConfig, Storage};
 use serde_json::{Value, json};
-use support::{ADMIN_TOKEN, Relay, Reply};
+use support::{Relay, Reply};
 
 /// What a real failure's detail might hold and a client must never see.
 const DETAIL: &str = "D1_ERROR: no such table: config_versions (internal host d1-prod-7.internal)";
@@ -27,25 +26,20 @@ fn example() -> Value {
 }
 
 async fn put_config(relay: &Relay, document: &Value, if_match: Option<&str>) -> Reply {
-    let mut builder = Request::put("/api/v1/admin/config")
-        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-        .header("content-type", "application/json");
+    let mut call = relay.call("PUT", "/api/v1/admin/config").admin();
     if let Some(tag) = if_match {
-        builder = builder.header("if-match", tag);
+        call = call.header("if-match", tag);
     }
-    relay.send(builder.body(Body::from(document.to_string())).unwrap()).await
+    call.json(document).send().await
 }
 
 async fn rollback(relay: &Relay, to_version: i64, if_match: &str) -> Reply {
     relay
-        .send(
-            Request::post("/api/v1/admin/config/rollback")
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .header("content-type", "application/json")
-                .header("if-match", if_match)
-                .body(Body::from(json!({"to_version": to_version}).to_string()))
-                .unwrap(),
-        )
+        .call("POST", "/api/v1/admin/config/rollback")
+        .admin()
+        .header("if-match", if_match)
+        .json(&json!({"to_version": to_version}))
+        .send()
         .await
 }
 

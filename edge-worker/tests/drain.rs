@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode};
 use osdgate_relay::app::drain::DRAIN_LIMIT;
-use support::{ADMIN_TOKEN, Relay};
+use support::Relay;
 
 /// A body of `chunks` × `chunk` bytes that counts how many bytes were pulled from it.
 fn counted_body(chunks: usize, chunk: usize, pulled: Arc<AtomicU64>) -> Body {
@@ -22,15 +22,22 @@ fn counted_body(chunks: usize, chunk: usize, pulled: Arc<AtomicU64>) -> Body {
     Body::from_stream(stream)
 }
 
-fn post(path: &str, token: &str, length: Option<usize>, body: Body) -> Request<Body> {
-    let mut builder = Request::post(path)
-        .header("authorization", format!("Bearer {token}"))
+fn post(
+    relay: &Relay,
+    path: &str,
+    token: &str,
+    length: Option<usize>,
+    body: Body,
+) -> Request<Body> {
+    let mut call = relay
+        .call("POST", path)
+        .bearer(token)
         .header("content-type", "application/json")
-        .header("cf-connecting-ip", "203.0.113.7");
+        .from("203.0.113.7");
     if let Some(length) = length {
-        builder = builder.header("content-length", length);
+        call = call.header("content-length", &length.to_string());
     }
-    builder.body(body).unwrap()
+    call.body(body).build()
 }
 
 #[tokio::test]
@@ -46,8 +53,9 @@ async fn refusals_before_the_body_is_read_still_consume_it() {
     ];
     for (path, token, status) in cases {
         let pulled = Arc::new(AtomicU64::new(0));
-        let reply =
-            relay.send(post(path, token, Some(1024), counted_body(4, 256, pulled.clone()))).await;
+        let reply = relay
+            .send(post(&relay, path, token, Some(1024), counted_body(4, 256, pulled.clone())))
+            .await;
         assert_eq!(reply.status, status, "{path}: {}", reply.text());
         assert_eq!(pulled.load(Ordering::SeqCst), 1024, "{path}: the refused body was not read");
         assert_eq!(reply.header("connection"), None, "{path}: a small body keeps the connection");
@@ -64,6 +72,7 @@ async fn bodies_above_the_bound_are_not_read_and_close_the_connection() {
     let declared = chunks * chunk;
     let reply = relay
         .send(post(
+            &relay,
             "/api/v1/status",
             "forged",
             Some(declared),
@@ -76,7 +85,13 @@ async fn bodies_above_the_bound_are_not_read_and_close_the_connection() {
     // Streamed without a length: read up to the bound, then given up on.
     let pulled = Arc::new(AtomicU64::new(0));
     let reply = relay
-        .send(post("/api/v1/status", "forged", None, counted_body(chunks, chunk, pulled.clone())))
+        .send(post(
+            &relay,
+            "/api/v1/status",
+            "forged",
+            None,
+            counted_body(chunks, chunk, pulled.clone()),
+        ))
         .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reply.header("connection"), Some("close"));
@@ -89,13 +104,11 @@ async fn requests_whose_body_the_handler_reads_are_untouched() {
     let relay = Relay::new();
     let document = serde_json::json!({"media_id": "usb-1"}).to_string();
     let reply = relay
-        .send(
-            Request::post("/api/v1/admin/media")
-                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-                .header("content-type", "application/json")
-                .body(Body::from(document))
-                .unwrap(),
-        )
+        .call("POST", "/api/v1/admin/media")
+        .admin()
+        .header("content-type", "application/json")
+        .body(document)
+        .send()
         .await;
     // Read and refused by the handler itself (fields missing): its own answer, nothing added.
     assert!(reply.status.is_client_error(), "{}", reply.text());

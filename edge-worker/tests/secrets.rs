@@ -4,13 +4,12 @@
 
 mod support;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use osdgate_model::api::KEPT_SECRET;
 use osdgate_model::model::Document;
 use osdgate_relay::app::Database;
 use serde_json::{Value, json};
-use support::{ADMIN_TOKEN, Relay, Reply};
+use support::{Relay, Reply};
 
 const JOIN_PASSWORD: &str = "Join-Domain-S3cret!";
 const MEDIA_PASSWORD: &str = "Remote-Reimage-2026";
@@ -27,13 +26,11 @@ fn example() -> Value {
 }
 
 async fn put_config(relay: &Relay, document: &Value, if_match: Option<&str>) -> Reply {
-    let mut builder = Request::put("/api/v1/admin/config")
-        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-        .header("content-type", "application/json");
+    let mut call = relay.call("PUT", "/api/v1/admin/config").admin();
     if let Some(tag) = if_match {
-        builder = builder.header("if-match", tag);
+        call = call.header("if-match", tag);
     }
-    relay.send(builder.body(Body::from(document.to_string())).unwrap()).await
+    call.json(document).send().await
 }
 
 async fn stored_latest(relay: &Relay) -> String {

@@ -18,7 +18,7 @@ use osdgate_relay::app::BlobStore;
 use osdgate_relay::app::blobs::PART_SIZE;
 use osdgate_relay::app::storage::{BlobRead, ByteRange, SizedBody, StorageError};
 use sha2::{Digest, Sha256};
-use support::{ADMIN_TOKEN, Relay};
+use support::Relay;
 
 /// Chunks the client side has produced so far.
 static PRODUCED: AtomicUsize = AtomicUsize::new(0);
@@ -146,11 +146,12 @@ async fn single_uploads_and_parts_stream_without_holding_the_upload_in_memory() 
     // What a buffered relay would need at least is PART_SIZE; streaming must stay far below.
     let bound = PART_SIZE as usize / 4;
 
-    let single = Request::put(format!("/api/v1/admin/blobs/{sha256}"))
-        .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-        .header("content-length", PART_SIZE)
+    let single = relay
+        .call("PUT", &format!("/api/v1/admin/blobs/{sha256}"))
+        .admin()
+        .header("content-length", &PART_SIZE.to_string())
         .body(streamed_body(chunks))
-        .unwrap();
+        .build();
     let (status, peak) = peak_while(&relay, single).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(store.received.load(Ordering::SeqCst), PART_SIZE as usize);
@@ -168,14 +169,15 @@ async fn single_uploads_and_parts_stream_without_holding_the_upload_in_memory() 
         .await;
     assert_eq!(session.status, StatusCode::CREATED, "{}", session.text());
     let upload_id = session.json["upload_id"].as_str().unwrap().to_owned();
-    let part = Request::put(format!(
-        "/api/v1/admin/blobs/{}/uploads/{upload_id}/parts/1",
-        "ab".repeat(32)
-    ))
-    .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
-    .header("content-length", PART_SIZE)
-    .body(streamed_body(chunks))
-    .unwrap();
+    let part = relay
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/blobs/{}/uploads/{upload_id}/parts/1", "ab".repeat(32)),
+        )
+        .admin()
+        .header("content-length", &PART_SIZE.to_string())
+        .body(streamed_body(chunks))
+        .build();
     let (_, peak) = peak_while(&relay, part).await;
     assert_streamed(&store, chunks, "part");
     assert!(peak < bound, "a 16 MiB part raised the RSS by {peak} bytes (bound {bound})");
