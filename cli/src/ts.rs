@@ -57,7 +57,8 @@ fn read_sequence(path: &Path, id: Option<&str>) -> Result<TaskSequence, String> 
     let name = path.to_string_lossy().to_ascii_lowercase();
     let is_model = name.ends_with(".json") || name.ends_with(".toml") || text_start == Some(b'{');
     if !is_model {
-        let imported = tasksequence::import_lenient(&bytes).map_err(|e| e.to_string())?;
+        let imported = tasksequence::import_file(&path.to_string_lossy(), &bytes)
+            .map_err(|e| e.to_string())?;
         // What does not follow the schema is kept and said, never dropped silently.
         for finding in osdgate_model::preflight::import_oddity_findings(&imported.oddities) {
             eprintln!(
@@ -72,10 +73,6 @@ fn read_sequence(path: &Path, id: Option<&str>) -> Result<TaskSequence, String> 
         let mut sequence = imported.sequence;
         if let Some(id) = id {
             sequence.id = id.to_owned();
-        }
-        if sequence.name.is_empty() {
-            sequence.name =
-                path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         }
         return Ok(sequence);
     }

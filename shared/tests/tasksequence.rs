@@ -294,3 +294,15 @@ fn object_xml_alone_is_a_task_sequence() {
     utf16.extend(object.encode_utf16().flat_map(u16::to_le_bytes));
     assert_eq!(import(&utf16).unwrap(), zipped);
 }
+
+#[test]
+fn a_bare_sequence_file_is_named_after_the_file() {
+    let bytes = fixture("mdt-3.00.xml").into_bytes();
+    let windows =
+        osdgate_model::tasksequence::import_file("C:\\exports\\mdt.v3.xml", &bytes).unwrap();
+    assert_eq!(windows.sequence.name, "mdt.v3");
+    let browser = osdgate_model::tasksequence::import_file("mdt.xml", &bytes).unwrap();
+    assert_eq!(browser.sequence.name, "mdt");
+    assert_eq!(browser.sequence.steps, windows.sequence.steps);
+    assert!(osdgate_model::tasksequence::import_file("x.xml", b"<sequence><step>").is_err());
+}

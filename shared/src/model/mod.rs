@@ -5,6 +5,7 @@
 mod boot_image;
 mod boundary;
 mod client_settings;
+mod condition_edit;
 mod content;
 mod deployment;
 mod device;
@@ -13,6 +14,8 @@ mod gateway;
 mod media;
 mod plan;
 mod site;
+mod step_settings;
+mod step_tree;
 mod task_sequence;
 pub(crate) mod time;
 
@@ -21,6 +24,7 @@ pub use boundary::{Boundary, BoundaryGroup, IpCidr, IpCidrError};
 pub use client_settings::{
     ClientSettings, CloudServices, EffectiveCloudServices, effective_cloud_services,
 };
+pub use condition_edit::{ConditionEditError, ExpressionField};
 pub use content::{ContentFile, ContentKind, ContentPackage};
 pub use deployment::{
     Deployment, DeploymentOption, GatewayRefusal, MakeAvailableTo, ProgramReference, Purpose,
@@ -36,6 +40,12 @@ pub use media::{
 };
 pub use plan::Plan;
 pub use site::{ManagementPointConnection, Site, SiteVersion};
+pub use step_settings::{
+    SettingChoice, SettingKind, SettingPlace, SettingProblem, SettingRule, SettingSpec,
+    computer_name_problem, install_properties_problem, package_id_problem, product_key_problem,
+    variable_name_problem, windows_path_problem, workgroup_name_problem,
+};
+pub use step_tree::{Placement, TreeEditError};
 pub use task_sequence::{
     Attribute, Condition, ConditionExpression, ConditionItem, ConditionOperator, ExpressionType,
     GlobalVariable, Group, LogicalOperator, NetworkJoin, Node, Reference, RunIn, Step, StepRef,

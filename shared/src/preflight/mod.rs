@@ -12,6 +12,7 @@ mod boundary;
 mod certificate;
 mod client;
 mod content;
+pub(crate) use content::is_package_id;
 mod context;
 mod deployment;
 mod device;

@@ -59,6 +59,27 @@ pub fn import_lenient(bytes: &[u8]) -> Result<Imported, TaskSequenceError> {
     }
 }
 
+/// Reads a task sequence file as `osdgate ts import` and the console's import do: either form
+/// leniently ([`import_lenient`]); a bare `<sequence>` carries no name, so it is named after the
+/// file (`C:\exports\reimage.xml` → `reimage`).
+pub fn import_file(file_name: &str, bytes: &[u8]) -> Result<Imported, TaskSequenceError> {
+    let mut imported = import_lenient(bytes)?;
+    if imported.sequence.name.is_empty() {
+        imported.sequence.name = file_stem(file_name).to_owned();
+    }
+    Ok(imported)
+}
+
+/// The file name without its folder and its last extension, as `Path::file_stem` spells it, for
+/// names from any system (a browser gives only the name; the CLI a path).
+fn file_stem(file_name: &str) -> &str {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    match base.rfind('.') {
+        Some(dot) if dot > 0 => &base[..dot],
+        _ => base,
+    }
+}
+
 /// Text from bytes: UTF-8 (with or without BOM) or UTF-16 LE/BE with BOM.
 fn decode_text(bytes: &[u8]) -> Result<String, TaskSequenceError> {
     let utf16 = |little: bool, rest: &[u8]| -> Result<String, TaskSequenceError> {

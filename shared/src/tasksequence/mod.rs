@@ -11,7 +11,9 @@ mod export;
 mod import;
 
 pub use export::to_xml;
-pub use import::{Imported, import, import_lenient, import_xml, import_xml_lenient, import_zip};
+pub use import::{
+    Imported, import, import_file, import_lenient, import_xml, import_xml_lenient, import_zip,
+};
 
 /// Why a task sequence could not be read, with where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
