@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use osdgate_model::api::{ContentReference, StatusPost, StepState};
+use osdgate_model::api::{ContentReference, StatusPost, StepState, download_step};
 use osdgate_model::cmtrace::Severity;
 
 use crate::content::{ContentCache, ContentError, Progress, Report, RetryPolicy};
@@ -298,7 +298,7 @@ fn progress_report(
         out.log(Severity::Information, &progress.line(), "content")?;
         out.status(
             deployment_id,
-            &format!("{step}: downloading {}", progress.content_id),
+            &download_step(step, &progress.content_id),
             StepState::Running,
             Some(progress.percent()),
             None,

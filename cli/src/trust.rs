@@ -11,8 +11,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use osdgate_model::trust::blob::{PropertyCheck, property_name};
 use osdgate_model::trust::chain::check_gateway;
-use osdgate_model::trust::lint::{LintContext, Severity, lint, parse_date_unix};
-use osdgate_model::trust::reg::{self, FoundBlob, RegCertificateEntry};
+use osdgate_model::trust::lint::{LintContext, lint, parse_date_unix};
+use osdgate_model::trust::patch::{PatchInput, PatchOptions, assemble, blob_problems};
+use osdgate_model::trust::reg::{self, FoundBlob};
 use osdgate_model::trust::scripts::{
     self, APPLY_TRUST_CMD, APPLY_TRUST_PS1, ApplyScriptParams, PatchFile,
 };
@@ -155,15 +156,6 @@ fn now_unix() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-fn looks_like_reg(bytes: &[u8]) -> bool {
-    reg::decode_text(bytes)
-        .map(|(text, _)| {
-            let first = text.trim_start_matches('\u{feff}').trim_start();
-            first.starts_with(reg::REG5_HEADER) || first.starts_with(reg::REG4_HEADER)
-        })
-        .unwrap_or(false)
-}
-
 /// Certificates of one file, with a clear error naming the file.
 fn load_certificates(path: &Path) -> Result<Vec<TrustCertificate>> {
     let bytes = read_file(path)?;
@@ -182,7 +174,7 @@ fn cmd_reg(
         HiveArg::WinpeOffline => Hive::WinpeOffline,
         HiveArg::Software => Hive::Software,
     };
-    let chosen_store = store.map(|s| match s {
+    let store = store.map(|s| match s {
         StoreArg::AuthRoot => Store::AuthRoot,
         StoreArg::Root => Store::Root,
     });
@@ -190,59 +182,20 @@ fn cmd_reg(
         ProfileArg::Windows => BlobProfile::Windows,
         ProfileArg::Minimal => BlobProfile::Minimal,
     };
-    let context = LintContext { now_unix: now_unix(), media_expiry_unix: None };
-    let mut entries: Vec<RegCertificateEntry> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for path in inputs {
-        let bytes = read_file(path)?;
-        if looks_like_reg(&bytes) {
-            let doc = reg::read_reg(&bytes).with_context(|| format!("{}", path.display()))?;
-            for problem in &doc.problems {
-                eprintln!("warning: {}: {problem}", path.display());
-            }
-            let found = doc.certificate_blobs();
-            if found.is_empty() {
-                bail!("{}: no certificate blob in this .reg file", path.display());
-            }
-            check_found_blobs(path, &found)?;
-            for mut entry in reg::retarget(&found, hive) {
-                if let Some(store) = chosen_store {
-                    entry.key_path = retarget_store(&entry.key_path, store);
-                }
-                if seen.insert(entry.key_path.clone()) {
-                    entries.push(entry);
-                }
-            }
-            continue;
-        }
-        let read = read_certificates(&bytes, &path.display().to_string())?;
-        for cert in read.certificates {
-            let report = lint(&cert, context);
-            for finding in report.findings.iter().filter(|f| f.severity >= Severity::Warning) {
-                eprintln!(
-                    "{}: {} ({}): {}",
-                    if finding.severity == Severity::Error {
-                        "warning: unusable as a root"
-                    } else {
-                        "warning"
-                    },
-                    path.display(),
-                    report.display_name,
-                    finding.message
-                );
-            }
-            let entry =
-                RegCertificateEntry::new(&cert, chosen_store.unwrap_or_default(), hive, profile);
-            if seen.insert(entry.key_path.clone()) {
-                entries.push(entry);
-            }
-        }
+    let contents = inputs.iter().map(|path| read_file(path)).collect::<Result<Vec<_>>>()?;
+    let names: Vec<String> = inputs.iter().map(|path| path.display().to_string()).collect();
+    let patch_inputs: Vec<PatchInput<'_>> =
+        names.iter().zip(&contents).map(|(name, bytes)| PatchInput { name, bytes }).collect();
+    let options = PatchOptions { store, hive, profile, now_unix: now_unix() };
+    let patch = assemble(&patch_inputs, options)?;
+    for note in &patch.notes {
+        eprintln!("{note}");
     }
-    let bytes = reg::write_reg(&entries);
+    let bytes = patch.reg_bytes();
     match output {
         Some(path) => {
             write_atomically(path, &bytes)?;
-            eprintln!("wrote {} ({} certificate(s))", path.display(), entries.len());
+            eprintln!("wrote {} ({} certificate(s))", path.display(), patch.entries.len());
         }
         None => {
             let mut stdout = std::io::stdout().lock();
@@ -253,37 +206,9 @@ fn cmd_reg(
     Ok(ExitCode::SUCCESS)
 }
 
-fn retarget_store(key_path: &str, store: Store) -> String {
-    match reg::CertificateKeyPath::parse(key_path) {
-        Some(p) => format!(
-            "{}\\Microsoft\\SystemCertificates\\{}\\Certificates\\{}",
-            p.prefix,
-            store.key_name(),
-            p.thumbprint
-        ),
-        None => key_path.to_string(),
-    }
-}
-
 /// Refuses blobs that do not decode or do not match their certificate or key name.
 pub(crate) fn check_found_blobs(path: &Path, found: &[FoundBlob]) -> Result<()> {
-    let mut problems = Vec::new();
-    for blob in found {
-        match &blob.decoded {
-            Err(e) => problems.push(format!("line {}: {e}", blob.line)),
-            Ok(decoded) => {
-                if !decoded.is_consistent() {
-                    problems.push(format!(
-                        "line {}: blob of {} is inconsistent:\n{decoded}",
-                        blob.line, blob.location.thumbprint
-                    ));
-                }
-                for p in blob.key_problems() {
-                    problems.push(format!("line {}: {p}", blob.line));
-                }
-            }
-        }
-    }
+    let problems = blob_problems(found);
     if problems.is_empty() {
         Ok(())
     } else {

@@ -29,7 +29,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::time::{civil_from_days, days_in_month};
+use crate::model::time::{civil_from_days, days_from_civil, days_in_month};
 
 /// The UTF-8 byte order mark every `smsts.log` starts with (spec section 5: "UTF-8 with BOM").
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -122,6 +122,19 @@ impl LogTime {
             millisecond: u16::try_from(millis_of_day % 1000).ok()?,
             bias_minutes,
         })
+    }
+
+    /// The instant this local time names, in milliseconds since the Unix epoch (UTC = local +
+    /// bias), so a viewer can show it in its own zone; the inverse of [`LogTime::from_unix_millis`].
+    pub fn to_unix_millis(&self) -> i64 {
+        let days =
+            days_from_civil(i64::from(self.year), i64::from(self.month), i64::from(self.day));
+        let local = days * 86_400_000
+            + i64::from(self.hour) * 3_600_000
+            + i64::from(self.minute) * 60_000
+            + i64::from(self.second) * 1000
+            + i64::from(self.millisecond);
+        local + i64::from(self.bias_minutes) * 60_000
     }
 
     /// Whether every field is in range (month 1–12, a day that exists, 00:00:00.000–23:59:59.999,
@@ -695,6 +708,19 @@ mod tests {
             millisecond: 7,
             bias_minutes: 0,
         }
+    }
+
+    #[test]
+    fn unix_millis_round_trip_through_local_time_and_bias() {
+        // 2026-12-02T03:15:00.007Z seen from UTC+01:00 (bias -60) and UTC-08:00 (bias +480).
+        let instant = 1_796_181_300_007;
+        for bias in [0, -60, 480, -330, MAX_BIAS_MINUTES] {
+            let local = LogTime::from_unix_millis(instant, bias).unwrap();
+            assert_eq!(local.to_unix_millis(), instant, "bias {bias}");
+        }
+        assert_eq!(time().to_unix_millis(), instant);
+        let berlin = LogTime::from_unix_millis(instant, -60).unwrap();
+        assert_eq!((berlin.hour, berlin.minute), (4, 15));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod hex;
 pub mod locate;
 pub mod media;
 pub mod model;
+pub mod monitor;
 pub mod preflight;
 pub mod tasksequence;
 pub mod trust;

@@ -29,7 +29,9 @@ pub use media::{
     ApprovedDevices, AuthEvent, AuthEventPage, MediaRecord, RegisterMedia, Revoke, RevokeMedia,
 };
 pub use policy::{ContentFile, ContentReference, DeploymentPolicy, PolicyResponse, PolicyVariable};
-pub use status::{StatusAccepted, StatusMessage, StatusPage, StatusPost, StepState};
+pub use status::{
+    StatusAccepted, StatusMessage, StatusPage, StatusPost, StepState, download_of, download_step,
+};
 
 /// The path prefix of every relay API route.
 pub const API_PREFIX: &str = "/api/v1";

@@ -16,6 +16,23 @@ pub enum StepState {
     Completed,
 }
 
+/// What joins a step's name and a content ID in the step name of a download's progress message.
+const DOWNLOADING: &str = ": downloading ";
+
+/// The `step` of a `running` message that reports a download's progress for `step`: the step's
+/// name, then the content ID (`Apply Operating System: downloading ABC00010`). The agent writes it
+/// and the console's monitoring reads it back with [`download_of`], so both agree on the form.
+pub fn download_step(step: &str, content_id: &str) -> String {
+    format!("{step}{DOWNLOADING}{content_id}")
+}
+
+/// The step and the content ID of a [`download_step`] name; `None` for any other step name.
+pub fn download_of(step: &str) -> Option<(&str, &str)> {
+    let (name, content_id) = step.rsplit_once(DOWNLOADING)?;
+    (!name.is_empty() && !content_id.is_empty() && !content_id.contains(' '))
+        .then_some((name, content_id))
+}
+
 /// `POST /api/v1/status`. Idempotent by `message_id`: posting the same message twice stores it once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StatusPost {
@@ -84,4 +101,19 @@ pub struct StatusPage {
     pub messages: Vec<StatusMessage>,
     pub next_cursor: String,
     pub has_more: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_download_step_name_reads_back_and_other_names_do_not() {
+        let name = download_step("Apply: downloading OS", "ABC00010");
+        assert_eq!(download_of(&name), Some(("Apply: downloading OS", "ABC00010")));
+        assert_eq!(download_of("Apply Operating System"), None);
+        assert_eq!(download_of("Step: downloading "), None);
+        assert_eq!(download_of(": downloading ABC00010"), None);
+        assert_eq!(download_of("Step: downloading two words"), None);
+    }
 }

@@ -7,6 +7,8 @@
 //! - [`reg`]: the `reg export` file format (writer and reader, re-targeting).
 //! - [`lint`]: is a certificate usable as a trusted root; [`chain`]: does a set of roots make the
 //!   gateway's certificate trusted.
+//! - [`patch`]: a patch assembled from certificate files and `.reg` exports, as `osdgate trust reg`
+//!   and the console write it.
 //! - [`scripts`]: PowerShell and `.cmd` scripts that apply `.reg` patches to a `boot.wim`.
 //!
 //! Nothing here does I/O; time is passed in as seconds since the Unix epoch.
@@ -16,6 +18,7 @@ pub mod certificate;
 pub mod chain;
 pub mod lint;
 pub mod names;
+pub mod patch;
 pub mod reg;
 pub mod scripts;
 
