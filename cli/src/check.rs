@@ -36,30 +36,6 @@ pub struct CheckArgs {
     pub gateway: Option<String>,
 }
 
-/// The relay's admin credential: `--admin-token-file`, else `OSDGATE_ADMIN_TOKEN_FILE`, else
-/// `OSDGATE_ADMIN_TOKEN`.
-fn admin_token(file: Option<&std::path::Path>) -> Result<String, String> {
-    let from_file = |path: &std::path::Path| {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the admin token file {}: {e}", path.display()))?;
-        let token = text.trim().to_owned();
-        if token.is_empty() {
-            return Err(format!("the admin token file {} is empty", path.display()));
-        }
-        Ok(token)
-    };
-    if let Some(path) = file {
-        return from_file(path);
-    }
-    if let Some(path) = std::env::var_os("OSDGATE_ADMIN_TOKEN_FILE") {
-        return from_file(std::path::Path::new(&path));
-    }
-    match std::env::var("OSDGATE_ADMIN_TOKEN") {
-        Ok(token) if !token.trim().is_empty() => Ok(token.trim().to_owned()),
-        _ => Err("--relay needs the admin token: pass --admin-token-file FILE, or set OSDGATE_ADMIN_TOKEN_FILE or OSDGATE_ADMIN_TOKEN".to_owned()),
-    }
-}
-
 /// Asks the relay's admin API which of `hashes` it holds (`GET /api/v1/admin/blobs/{sha256}`: 200
 /// held, 404 not).
 fn held_by_relay(
@@ -136,7 +112,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             Err(error) => return unreadable(&args.file, format!("--relay: {error} (--gateway)")),
         };
         if let Some(gateway) = gateway {
-            let held = admin_token(args.admin_token_file.as_deref()).and_then(|token| {
+            let held = crate::relay::admin_token(args.admin_token_file.as_deref()).and_then(|token| {
                 held_by_relay(relay, &token, &preflight::files_to_upload(&document, gateway))
             });
             let held = match held {

@@ -5,6 +5,7 @@ mod bootimage_wim;
 mod check;
 mod media;
 mod output;
+mod relay;
 mod schema;
 mod trust;
 mod ts;

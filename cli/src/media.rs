@@ -18,9 +18,8 @@ use osdgate_model::media::identity::{DEFAULT_KDF, KdfParams, MediaRandom, Protec
 use osdgate_model::media::iso::{BOOT_LOADER, IsoImage, IsoOptions, PLATFORM_EFI};
 use osdgate_model::media::iso_read::read_iso;
 use osdgate_model::media::layout::{BUNDLE_DIR, MANIFEST};
-use osdgate_model::media::usb::{
-    TABLE_BYTES, UsbImage, UsbOptions, bundle_files, check_boot_files, read_partition,
-};
+use osdgate_model::media::medium::{Medium, boot_files, iso_boot_files, pending_boot_entries};
+use osdgate_model::media::usb::{TABLE_BYTES, UsbImage, read_partition};
 use osdgate_model::model::MediaProtection;
 use osdgate_model::trust::{TrustCertificate, read_certificates};
 use sha2::{Digest, Sha256};
@@ -75,6 +74,22 @@ struct BuildArgs {
     /// Output file.
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
+    /// Register the built medium at this relay (`POST /api/v1/admin/media`), so it can
+    /// authenticate; the document must be published there. Needs the admin token: from
+    /// --admin-token-file, or the environment (`OSDGATE_ADMIN_TOKEN_FILE`, `OSDGATE_ADMIN_TOKEN`),
+    /// never from the command line. Nothing is written when the relay refuses.
+    #[arg(long, value_name = "URL")]
+    relay: Option<String>,
+    /// A file holding the relay's admin token.
+    #[arg(long, value_name = "FILE", requires = "relay")]
+    admin_token_file: Option<PathBuf>,
+    /// Who built the medium, as the relay records it (default: the USER environment variable).
+    #[arg(long, value_name = "NAME", requires = "relay")]
+    created_by: Option<String>,
+    /// Approve devices registered through this medium at once (they get identities of their own,
+    /// outliving the medium); without it they wait for an admin's approval.
+    #[arg(long, requires = "relay")]
+    auto_approve: bool,
 }
 
 /// A bundle's inputs beyond the medium's.
@@ -287,23 +302,82 @@ fn bundle(args: &BuildArgs, boot_files: &[ManifestEntry]) -> Result<Bundle> {
     .map_err(|e| anyhow!("{e}"))
 }
 
+/// With `--relay`: registers the built medium (before its file is written, so a refusal leaves
+/// nothing behind). Returns a note for a later write failure.
+fn register(args: &BuildArgs, bundle: &Bundle) -> Result<Option<String>> {
+    let Some(relay) = &args.relay else { return Ok(None) };
+    let token = crate::relay::admin_token(args.admin_token_file.as_deref()).map_err(|e| anyhow!(e))?;
+    let created_by = args
+        .created_by
+        .clone()
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.trim().is_empty()))
+        .unwrap_or_else(|| "osdgate CLI".to_owned());
+    let registration = crate::relay::registration(
+        &bundle.config.media_id,
+        &bundle.config,
+        &created_by,
+        args.auto_approve,
+    )
+    .map_err(|e| anyhow!(e))?;
+    let record = crate::relay::register_medium(relay, &token, &registration)
+        .map_err(|e| anyhow!("{e}\nnothing was written"))?;
+    eprintln!(
+        "registered medium `{}` at {relay}: deployments {}, expires {}, devices {}",
+        record.media_id,
+        record.deployments.join(", "),
+        bundle.config.expires_at,
+        if record.auto_approve { "approved at once" } else { "wait for approval" }
+    );
+    Ok(Some(format!(
+        "medium `{}` is registered at {relay} but its file was not written: revoke it there (POST /api/v1/admin/media/{}/revoke)",
+        record.media_id, record.media_id
+    )))
+}
+
+/// Adds the registration note to a write failure.
+fn noting<T>(result: Result<T>, note: Option<String>) -> Result<T> {
+    match (result, note) {
+        (Err(error), Some(note)) => Err(error.context(note)),
+        (result, _) => result,
+    }
+}
+
+/// The bundle built with the boot files' digests reserved, and the medium of both.
+fn medium(args: &BuildArgs, boot: &BootFiles) -> Result<(Bundle, Medium)> {
+    let bundle = bundle(args, &pending_boot_entries(&boot.files))?;
+    let medium = Medium::new(&boot.files, &bundle.files).map_err(|e| anyhow!("{e}"))?;
+    Ok((bundle, medium))
+}
+
 fn cmd_bundle(bundle_args: &BundleArgs) -> Result<ExitCode> {
     let args = &bundle_args.build;
-    let listed = match &bundle_args.boot_files {
+    let (bundle, files, listed) = match &bundle_args.boot_files {
         Some(source) => {
             let boot = BootFiles::load(source, &args.output)?;
-            boot_manifest(&boot)?
+            let (bundle, mut medium) = medium(args, &boot)?;
+            // The zip holds no boot file, so their digests need a pass of their own.
+            for (index, offset, len) in medium.pending_ranges() {
+                let digest = copy_hashing(&boot.inputs[index], offset, len, &mut std::io::sink())
+                    .with_context(|| format!("reading {}", boot.inputs[index].display()))?;
+                medium.record(index, offset, len, &digest).map_err(|e| anyhow!("{e}"))?;
+            }
+            let files = medium.bundle_files().map_err(|e| anyhow!("{e}"))?;
+            (bundle, files, boot.files.len())
         }
-        None => Vec::new(),
+        None => {
+            let bundle = bundle(args, &[])?;
+            let files = bundle.files.clone();
+            (bundle, files, 0)
+        }
     };
-    let bundle = bundle(args, &listed)?;
-    let zip = write_zip(&bundle.files).map_err(|e| anyhow!("cannot write the zip: {e}"))?;
-    write_atomically(&args.output, &zip)?;
+    let zip = write_zip(&files).map_err(|e| anyhow!("cannot write the zip: {e}"))?;
+    let note = register(args, &bundle)?;
+    noting(write_atomically(&args.output, &zip), note)?;
     eprintln!(
         "wrote {} ({} bytes, {} boot files listed): medium `{}` for {}, expires {}, public key {}",
         args.output.display(),
         zip.len(),
-        listed.len(),
+        listed,
         bundle.config.media_id,
         bundle.config.relay_url,
         bundle.config.expires_at,
@@ -592,20 +666,10 @@ impl Drop for BootFiles {
     }
 }
 
-fn refuse_bundle_folder(name: &str, source: &Path) -> Result<()> {
-    if name.to_ascii_lowercase().starts_with(&format!("{BUNDLE_DIR}/")) {
-        bail!(
-            "--boot-files {}: {name} is in the folder `{BUNDLE_DIR}`, where the bundle goes; remove it",
-            source.display()
-        );
-    }
-    Ok(())
-}
-
 impl BootFiles {
     fn load(source: &Path, output: &Path) -> Result<BootFiles> {
         let mut boot = if source.is_dir() {
-            BootFiles::folder(source, source.to_path_buf(), None)?
+            BootFiles::folder(source.to_path_buf(), None)?
         } else {
             let mut file = File::open(source)
                 .with_context(|| format!("--boot-files {}: cannot open", source.display()))?;
@@ -627,7 +691,7 @@ impl BootFiles {
                     let _ = std::fs::remove_dir_all(&scratch);
                     return Err(error);
                 }
-                BootFiles::folder(source, dir, Some(scratch))?
+                BootFiles::folder(dir, Some(scratch))?
             } else if head.get(0x8001..0x8006) == Some(b"CD001") {
                 BootFiles::iso(source)?
             } else {
@@ -637,8 +701,7 @@ impl BootFiles {
                 );
             }
         };
-        boot.files.sort_by(|a, b| a.path.cmp(&b.path));
-        check_boot_files(&boot.files)
+        boot.files = boot_files(std::mem::take(&mut boot.files))
             .map_err(|e| anyhow!("--boot-files {}: {e}", source.display()))?;
         Ok(boot)
     }
@@ -647,18 +710,11 @@ impl BootFiles {
         let iso = FileSource::open(source)?;
         let listing =
             read_iso(&iso).map_err(|e| anyhow!("--boot-files {}: {e}", source.display()))?;
-        let mut files = Vec::with_capacity(listing.files.len());
-        for entry in listing.files {
-            refuse_bundle_folder(&entry.path, source)?;
-            files.push(MediumFile {
-                path: entry.path,
-                content: Content::Input { index: 0, offset: entry.offset, size: entry.size },
-            });
-        }
+        let files = iso_boot_files(&listing, 0);
         Ok(BootFiles { files, inputs: vec![source.to_path_buf()], scratch: None })
     }
 
-    fn folder(source: &Path, root: PathBuf, scratch: Option<PathBuf>) -> Result<BootFiles> {
+    fn folder(root: PathBuf, scratch: Option<PathBuf>) -> Result<BootFiles> {
         let mut boot = BootFiles { files: Vec::new(), inputs: Vec::new(), scratch };
         let mut pending = vec![root.clone()];
         while let Some(dir) = pending.pop() {
@@ -687,7 +743,6 @@ impl BootFiles {
                         .metadata()
                         .with_context(|| format!("cannot stat {}", path.display()))?
                         .len();
-                    refuse_bundle_folder(&name, source)?;
                     boot.files.push(MediumFile {
                         path: name,
                         content: Content::Input { index: boot.inputs.len(), offset: 0, size },
@@ -700,41 +755,48 @@ impl BootFiles {
     }
 }
 
-/// The boot files' manifest entries: each file's size and SHA-256, read from its input.
-fn boot_manifest(boot: &BootFiles) -> Result<Vec<ManifestEntry>> {
-    let mut found = Found { files: Vec::new(), manifest: None, loader: None };
-    for file in &boot.files {
-        match &file.content {
-            Content::Bytes(bytes) => {
-                found.add(file.path.clone(), bytes.len() as u64, &mut &bytes[..])?
-            }
-            Content::Input { index, offset, size } => {
-                let input = &boot.inputs[*index];
-                let mut reader = File::open(input)
-                    .with_context(|| format!("cannot open {}", input.display()))?;
-                reader.seek(SeekFrom::Start(*offset))?;
-                found.add(file.path.clone(), *size, &mut reader.take(*size))?;
-            }
+/// Copies `len` bytes of `input` from `offset` to `out`, hashing them on the way: the boot files
+/// are read once, for the image and for the manifest's digest together.
+fn copy_hashing(input: &Path, offset: u64, len: u64, out: &mut dyn Write) -> std::io::Result<[u8; 32]> {
+    let mut file = File::open(input)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; COPY_CHUNK];
+    let mut left = len;
+    while left > 0 {
+        let want = left.min(COPY_CHUNK as u64) as usize;
+        let n = file.read(&mut buffer[..want])?;
+        if n == 0 {
+            return Err(std::io::Error::other(format!(
+                "{} shrank while the medium was written ({} of {len} bytes from offset {offset} read)",
+                input.display(),
+                len - left
+            )));
         }
+        hasher.update(&buffer[..n]);
+        out.write_all(&buffer[..n])?;
+        left -= n as u64;
     }
-    Ok(found.files)
+    Ok(hasher.finalize().into())
 }
+
+/// How much of a boot file is read, hashed and written at once.
+const COPY_CHUNK: usize = 4 << 20;
 
 /// Streams an image into a temporary file next to `output`, then renames it: the output is never
 /// half-written, and a failure leaves no temporary file behind.
 fn write_streamed(
     output: &Path,
     inputs: &[PathBuf],
+    medium: &mut Medium,
     emit: impl FnOnce(&mut dyn FnMut(Part) -> std::io::Result<()>) -> std::io::Result<()>,
 ) -> Result<()> {
     write_file_atomically(output, |file, temp| {
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        let mut position = 0u64;
-        // Zeros become holes (the file is new, so they read as zeros) and input ranges are copied
-        // file to file, which lets the kernel copy them (copy_file_range) without passing through
-        // this process.
+        // Zeros become holes (the file is new, so they read as zeros); boot files are copied and
+        // hashed in one read, and the manifest, planned with their digests reserved and placed
+        // after them, is completed when the writer reaches it.
         let mut sink = |part: Part| -> std::io::Result<()> {
-            position += part.len();
             match part {
                 Part::Bytes(bytes) => out.write_all(&bytes),
                 Part::Zeros(len) => {
@@ -745,17 +807,18 @@ fn write_streamed(
                 }
                 Part::Input { index, offset, len } => {
                     out.flush()?;
-                    let mut file = std::fs::File::open(&inputs[index])?;
-                    file.seek(SeekFrom::Start(offset))?;
-                    let copied = std::io::copy(&mut file.take(len), out.get_mut())?;
-                    if copied == len {
-                        Ok(())
-                    } else {
-                        Err(std::io::Error::other(format!(
-                            "{} shrank while the image was written",
-                            inputs[index].display()
-                        )))
+                    let digest = copy_hashing(&inputs[index], offset, len, out.get_mut())?;
+                    medium.record(index, offset, len, &digest).map_err(std::io::Error::other)
+                }
+                Part::Deferred { slot, len } => {
+                    let bytes = medium.deferred(slot).map_err(std::io::Error::other)?;
+                    if bytes.len() as u64 != len {
+                        return Err(std::io::Error::other(format!(
+                            "deferred file {slot}: {} bytes where {len} were planned",
+                            bytes.len()
+                        )));
                     }
+                    out.write_all(&bytes)
                 }
             }
         };
@@ -768,24 +831,16 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
 }
 
-/// The volume identity of an image: the first 16 bytes of the manifest's SHA-256, so the same
-/// bundle gives the same image.
-fn identity(bundle: &Bundle) -> [u8; 16] {
-    let manifest = bundle.files.last().map(|f| f.bytes.as_slice()).unwrap_or_default();
-    let digest = Sha256::digest(manifest);
-    let mut identity = [0u8; 16];
-    identity.copy_from_slice(&digest[..16]);
-    identity
-}
-
 fn cmd_usb(args: &UsbArgs) -> Result<ExitCode> {
     let boot = BootFiles::load(&args.boot_files, &args.build.output)?;
-    let bundle = bundle(&args.build, &boot_manifest(&boot)?)?;
-    let mut files = boot.files.clone();
-    files.extend(bundle_files(&bundle.files));
-    let options = UsbOptions { free_bytes: args.free_mib << 20, identity: identity(&bundle) };
-    let image = UsbImage::plan(files, options).map_err(|e| anyhow!("{e}"))?;
-    write_streamed(&args.build.output, &boot.inputs, |sink| image.emit(sink))?;
+    let (bundle, mut medium) = medium(&args.build, &boot)?;
+    let image = UsbImage::plan(medium.files(), medium.usb_options(args.free_mib << 20))
+        .map_err(|e| anyhow!("{e}"))?;
+    let note = register(&args.build, &bundle)?;
+    noting(
+        write_streamed(&args.build.output, &boot.inputs, &mut medium, |sink| image.emit(sink)),
+        note,
+    )?;
     let summary = image.summary();
     eprintln!(
         "wrote {}: {} USB image (FAT32, {} clusters of {} bytes), files {}, free {}; medium `{}` for {}, expires {}",
@@ -807,14 +862,14 @@ fn cmd_iso(args: &IsoArgs) -> Result<ExitCode> {
     // The label is checked before the bundle's key derivation (about a second).
     IsoImage::plan(boot.files.clone(), IsoOptions { label: args.label.clone(), serial: 0 })
         .map_err(|e| anyhow!("{e}"))?;
-    let bundle = bundle(&args.build, &boot_manifest(&boot)?)?;
-    let mut files = boot.files.clone();
-    files.extend(bundle_files(&bundle.files));
-    let id = identity(&bundle);
-    let serial = u32::from_le_bytes([id[12], id[13], id[14], id[15]]);
-    let image = IsoImage::plan(files, IsoOptions { label: args.label.clone(), serial })
-        .map_err(|e| anyhow!("{e}"))?;
-    write_streamed(&args.build.output, &boot.inputs, |sink| image.emit(sink))?;
+    let (bundle, mut medium) = medium(&args.build, &boot)?;
+    let image =
+        IsoImage::plan(medium.files(), medium.iso_options(&args.label)).map_err(|e| anyhow!("{e}"))?;
+    let note = register(&args.build, &bundle)?;
+    noting(
+        write_streamed(&args.build.output, &boot.inputs, &mut medium, |sink| image.emit(sink)),
+        note,
+    )?;
     let summary = image.summary();
     eprintln!(
         "wrote {}: {} ISO (ISO 9660 + Joliet, UEFI El Torito image of {}), {} files, {} folders; medium `{}` for {}, expires {}",

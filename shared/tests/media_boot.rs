@@ -9,15 +9,16 @@
 
 mod media_support;
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use media_support::{fake_agent, scratch, tool};
-use osdgate_model::media::fat::{Content, MediumFile, Part};
-use osdgate_model::media::iso::{IsoImage, IsoOptions};
-use osdgate_model::media::usb::{UsbImage, UsbOptions, bundle_files};
+use media_support::{example_medium, scratch, tool, write_parts};
+use osdgate_model::media::fat::{Content, MediumFile};
+use osdgate_model::media::iso::IsoImage;
+use osdgate_model::media::medium::Medium;
+use osdgate_model::media::usb::UsbImage;
 
 const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
@@ -49,29 +50,6 @@ fn build_probe() -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     target_dir.join("x86_64-unknown-uefi/release/osdgate-uefi-probe.efi")
-}
-
-fn write_parts(
-    emit: impl FnOnce(&mut dyn FnMut(Part) -> std::io::Result<()>) -> std::io::Result<()>,
-    inputs: &[PathBuf],
-    path: &Path,
-) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    emit(&mut |part: Part| -> std::io::Result<()> {
-        match part {
-            Part::Bytes(bytes) => out.write_all(&bytes),
-            Part::Zeros(len) => {
-                std::io::copy(&mut std::io::repeat(0).take(len), &mut out).map(|_| ())
-            }
-            Part::Input { index, offset, len } => {
-                let mut file = std::fs::File::open(&inputs[index])?;
-                file.seek(SeekFrom::Start(offset))?;
-                std::io::copy(&mut file.take(len), &mut out).map(|_| ())
-            }
-        }
-    })
-    .unwrap();
-    out.flush().unwrap();
 }
 
 /// Runs QEMU until the probe powers the machine off (or the timeout) and returns the debug log.
@@ -120,13 +98,12 @@ fn boot(dir: &Path, drive_args: &[String]) -> String {
 }
 
 /// The probe as the loader, a boot.wim stand-in streamed from a file (the only input) and the
-/// example's bundle.
-fn medium_files(dir: &Path) -> (Vec<MediumFile>, PathBuf) {
+/// example's bundle, as the CLI builds the medium.
+fn medium(dir: &Path) -> (Medium, PathBuf) {
     let probe = build_probe();
     let wim = dir.join("boot.wim");
     std::fs::write(&wim, vec![0x5Au8; 1_000_000]).unwrap();
-    let bundle = media_support::example_bundle(&fake_agent());
-    let mut files = vec![
+    let boot = vec![
         MediumFile {
             path: "EFI/BOOT/BOOTX64.EFI".into(),
             content: Content::Bytes(std::fs::read(&probe).unwrap()),
@@ -140,8 +117,8 @@ fn medium_files(dir: &Path) -> (Vec<MediumFile>, PathBuf) {
             content: Content::Input { index: 0, offset: 0, size: 1_000_000 },
         },
     ];
-    files.extend(bundle_files(&bundle.files));
-    (files, wim)
+    let (medium, _) = example_medium(&boot, std::slice::from_ref(&wim));
+    (medium, wim)
 }
 
 /// The names the probe listed.
@@ -156,10 +133,10 @@ fn listed(log: &str) -> Vec<&str> {
 #[test]
 fn usb_image_boots_under_ovmf_and_sees_its_bundle() {
     let dir = scratch("usb-boot");
-    let (files, wim) = medium_files(&dir);
-    let image = UsbImage::plan(files, UsbOptions { free_bytes: 0, identity: [7; 16] }).unwrap();
+    let (mut medium, wim) = medium(&dir);
+    let image = UsbImage::plan(medium.files(), medium.usb_options(0)).unwrap();
     let path = dir.join("usb.img");
-    write_parts(|sink| image.emit(sink), &[wim], &path);
+    write_parts(&path, &[wim], Some(&mut medium), |sink| image.emit(sink));
     let log = boot(
         &dir,
         &[
@@ -185,10 +162,10 @@ fn usb_image_boots_under_ovmf_and_sees_its_bundle() {
 #[test]
 fn iso_boots_from_a_cd_under_ovmf_and_sees_its_bundle() {
     let dir = scratch("iso-boot");
-    let (files, wim) = medium_files(&dir);
-    let image = IsoImage::plan(files, IsoOptions { label: "OSDGATE".into(), serial: 7 }).unwrap();
+    let (mut medium, wim) = medium(&dir);
+    let image = IsoImage::plan(medium.files(), medium.iso_options("OSDGATE")).unwrap();
     let path = dir.join("osdgate.iso");
-    write_parts(|sink| image.emit(sink), &[wim], &path);
+    write_parts(&path, &[wim], Some(&mut medium), |sink| image.emit(sink));
     let log = boot(
         &dir,
         &[

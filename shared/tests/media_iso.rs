@@ -7,46 +7,14 @@
 mod golden;
 mod media_support;
 
-use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use media_support::{fake_agent, scratch, tool};
+use media_support::{example_medium, pattern, scratch, tool, write_parts};
 use osdgate_model::media::fat::{Content, MediumFile, Part};
 use osdgate_model::media::iso::{IsoImage, IsoOptions};
 use osdgate_model::media::iso_read::{NameSource, read_iso};
-use osdgate_model::media::usb::bundle_files;
-
-/// Writes `image` to `path`, reading input parts from `inputs`.
-fn write_image(image: &IsoImage, inputs: &[PathBuf], path: &Path) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut written = 0u64;
-    image
-        .emit(&mut |part: Part| -> std::io::Result<()> {
-            written += part.len();
-            match part {
-                Part::Bytes(bytes) => out.write_all(&bytes),
-                Part::Zeros(len) => {
-                    std::io::copy(&mut std::io::repeat(0).take(len), &mut out).map(|_| ())
-                }
-                Part::Input { index, offset, len } => {
-                    let mut file = std::fs::File::open(&inputs[index])?;
-                    file.seek(SeekFrom::Start(offset))?;
-                    let copied = std::io::copy(&mut file.take(len), &mut out)?;
-                    assert_eq!(copied, len);
-                    Ok(())
-                }
-            }
-        })
-        .unwrap();
-    out.flush().unwrap();
-    assert_eq!(written, image.size());
-    assert_eq!(std::fs::metadata(path).unwrap().len(), image.size());
-}
-
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 9) as u8).collect()
-}
+use osdgate_model::media::medium::Medium;
 
 fn run(command: &mut Command) -> String {
     let out = command.output().unwrap();
@@ -97,11 +65,11 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// The files of a medium, the (path, bytes) expected on it, and the input files it streams from.
-type Medium = (Vec<MediumFile>, Vec<(String, Vec<u8>)>, Vec<PathBuf>);
+/// A medium, the (path, bytes) expected on it, and the input files it streams from.
+type TestMedium = (Medium, Vec<(String, Vec<u8>)>, Vec<PathBuf>);
 
 /// The files of the test medium and the input files they stream from.
-fn medium(dir: &Path) -> Medium {
+fn medium(dir: &Path) -> TestMedium {
     // A boot.wim stand-in streamed from a file, an ISO-like input read from an offset, the rest in
     // memory; names that the primary tree must shorten or map, non-ASCII, an empty file, a folder
     // with enough entries to need a second directory sector.
@@ -109,8 +77,11 @@ fn medium(dir: &Path) -> Medium {
     std::fs::write(&wim, pattern(3_000_123, 5)).unwrap();
     let container = dir.join("container.bin");
     std::fs::write(&container, pattern(70_000, 9)).unwrap();
+    // The loader is streamed too: the image reads it twice (El Torito image and tree), and both
+    // reads must agree for the manifest's digest.
+    let loader = dir.join("loader.efi");
+    std::fs::write(&loader, pattern(1_234_567, 1)).unwrap();
     let mut expected: Vec<(String, Vec<u8>)> = vec![
-        ("EFI/BOOT/BOOTX64.EFI".into(), pattern(1_234_567, 1)),
         ("EFI/Microsoft/Boot/BCD".into(), pattern(16_384, 2)),
         ("Boot/boot.sdi".into(), pattern(3_170_304, 4)),
         ("Boot/fr-FR/bootmgr.exe.mui".into(), pattern(100, 6)),
@@ -139,13 +110,20 @@ fn medium(dir: &Path) -> Medium {
         content: Content::Input { index: 1, offset: 40_000, size: 20_000 },
     });
     expected.push(("sources/from an iso.bin".into(), pattern(70_000, 9)[40_000..60_000].to_vec()));
-    let bundle = media_support::example_bundle(&fake_agent());
-    for file in &bundle.files {
+    files.push(MediumFile {
+        path: "EFI/BOOT/BOOTX64.EFI".into(),
+        content: Content::Input { index: 2, offset: 0, size: 1_234_567 },
+    });
+    expected.push(("EFI/BOOT/BOOTX64.EFI".into(), pattern(1_234_567, 1)));
+    // The bundle as the CLI and the console add it (the manifest deferred and completed with the
+    // digests taken while copying); it must equal a bundle built with the real digests.
+    let inputs = vec![wim, container, loader];
+    let (medium, reference) = example_medium(&files, &inputs);
+    for file in &reference.files {
         expected.push((file.path.clone(), file.bytes.clone()));
     }
-    files.extend(bundle_files(&bundle.files));
     expected.sort();
-    (files, expected, vec![wim, container])
+    (medium, expected, inputs)
 }
 
 fn options() -> IsoOptions {
@@ -155,15 +133,17 @@ fn options() -> IsoOptions {
 #[test]
 fn iso_reads_back_with_xorriso_isoinfo_and_7z() {
     let dir = scratch("iso-image");
-    let (files, expected, inputs) = medium(&dir);
-    let image = IsoImage::plan(files.clone(), options()).unwrap();
+    let (mut medium, expected, inputs) = medium(&dir);
+    let files = medium.files();
+    let image = IsoImage::plan(files.clone(), medium.iso_options("OSDGATE")).unwrap();
     let summary = image.summary();
     assert_eq!(summary.files, expected.len());
     let iso = dir.join("osdgate.iso");
-    write_image(&image, &inputs, &iso);
+    assert_eq!(write_parts(&iso, &inputs, Some(&mut medium), |sink| image.emit(sink)), image.size());
     // Deterministic: the same plan emits the same bytes.
     let again = dir.join("again.iso");
-    write_image(&IsoImage::plan(files, options()).unwrap(), &inputs, &again);
+    let image_again = IsoImage::plan(files, medium.iso_options("OSDGATE")).unwrap();
+    write_parts(&again, &inputs, Some(&mut medium), |sink| image_again.emit(sink));
     assert_eq!(std::fs::read(&iso).unwrap(), std::fs::read(&again).unwrap());
 
     // xorriso reads the Joliet tree (real names) and the ECMA-119 tree (level 2 names) with the
@@ -322,7 +302,7 @@ fn iso_is_golden() {
             match part {
                 Part::Bytes(b) => bytes.extend_from_slice(&b),
                 Part::Zeros(n) => bytes.resize(bytes.len() + n as usize, 0),
-                Part::Input { .. } => unreachable!("no inputs"),
+                Part::Input { .. } | Part::Deferred { .. } => unreachable!("no inputs"),
             }
             Ok(())
         })

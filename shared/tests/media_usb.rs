@@ -5,44 +5,13 @@
 
 mod media_support;
 
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::io::{Read, Seek, SeekFrom};
 use std::process::Command;
 
-use media_support::{fake_agent, scratch, tool};
-use osdgate_model::media::fat::{Content, ImageError, MediumFile, Part};
-use osdgate_model::media::usb::{TABLE_BYTES, UsbImage, UsbOptions, bundle_files, read_partition};
-
-/// Writes `image` to `path`, reading input parts from `inputs`.
-fn write_image(image: &UsbImage, inputs: &[PathBuf], path: &Path) {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut written = 0u64;
-    image
-        .emit(&mut |part: Part| -> std::io::Result<()> {
-            written += part.len();
-            match part {
-                Part::Bytes(bytes) => out.write_all(&bytes),
-                Part::Zeros(len) => {
-                    std::io::copy(&mut std::io::repeat(0).take(len), &mut out).map(|_| ())
-                }
-                Part::Input { index, offset, len } => {
-                    let mut file = std::fs::File::open(&inputs[index])?;
-                    file.seek(SeekFrom::Start(offset))?;
-                    let copied = std::io::copy(&mut file.take(len), &mut out)?;
-                    assert_eq!(copied, len);
-                    Ok(())
-                }
-            }
-        })
-        .unwrap();
-    out.flush().unwrap();
-    assert_eq!(written, image.size());
-    assert_eq!(std::fs::metadata(path).unwrap().len(), image.size());
-}
-
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 9) as u8).collect()
-}
+use media_support::{example_medium, pattern, scratch, tool, write_parts};
+use osdgate_model::media::bundle::{read_manifest, verify_medium};
+use osdgate_model::media::fat::{Content, ImageError, MediumFile};
+use osdgate_model::media::usb::{TABLE_BYTES, UsbImage, UsbOptions, read_partition};
 
 #[test]
 fn usb_image_reads_back_with_sfdisk_fsck_and_mtools() {
@@ -63,13 +32,8 @@ fn usb_image_reads_back_with_sfdisk_fsck_and_mtools() {
     for i in 0..40 {
         expected.push((format!("Boot/Fonts/font number {i}.ttf"), pattern(700 + i, i as u8)));
     }
-    let bundle = media_support::example_bundle(&fake_agent());
-    for file in &bundle.files {
-        expected.push((file.path.clone(), file.bytes.clone()));
-    }
     let mut files: Vec<MediumFile> = expected
         .iter()
-        .filter(|(p, _)| !p.starts_with("osdgate/") || p.contains("Ünïcödé"))
         .map(|(p, b)| MediumFile { path: p.clone(), content: Content::Bytes(b.clone()) })
         .collect();
     files.push(MediumFile {
@@ -77,17 +41,26 @@ fn usb_image_reads_back_with_sfdisk_fsck_and_mtools() {
         content: Content::Input { index: 0, offset: 0, size: 3_000_123 },
     });
     expected.push(("sources/boot.wim".into(), std::fs::read(&wim).unwrap()));
-    files.extend(bundle_files(&bundle.files));
+    // The bundle as the CLI and the console add it: the manifest planned with the boot files'
+    // digests reserved, written last and completed with the digests taken while copying. It must
+    // come out as the manifest of a bundle built with the real digests.
+    let inputs = vec![wim.clone()];
+    let (mut medium, reference) = example_medium(&files, &inputs);
+    for file in &reference.files {
+        expected.push((file.path.clone(), file.bytes.clone()));
+    }
+    let files = medium.files();
 
-    let options = UsbOptions { free_bytes: 1 << 20, identity: [0x42; 16] };
+    let options = medium.usb_options(1 << 20);
     let image = UsbImage::plan(files.clone(), options).unwrap();
     let summary = image.summary();
     assert!(summary.volume.free_bytes >= 1 << 20);
     let path = dir.join("usb.img");
-    write_image(&image, std::slice::from_ref(&wim), &path);
+    assert_eq!(write_parts(&path, &inputs, Some(&mut medium), |sink| image.emit(sink)), image.size());
     // Deterministic: the same plan emits the same bytes.
     let again = dir.join("usb2.img");
-    write_image(&UsbImage::plan(files, options).unwrap(), &[wim], &again);
+    let image_again = UsbImage::plan(files, options).unwrap();
+    write_parts(&again, &inputs, Some(&mut medium), |sink| image_again.emit(sink));
     assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
 
     // sfdisk reads the GPT (primary and backup) and shows one basic data partition at 1 MiB.
@@ -158,10 +131,20 @@ fn usb_image_reads_back_with_sfdisk_fsck_and_mtools() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut found = Vec::new();
     for (path, bytes) in &expected {
         let got = std::fs::read(extracted.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert!(&got == bytes, "{path} differs after mcopy");
+        found.push(osdgate_model::media::bundle::ManifestEntry {
+            path: path.clone(),
+            size: got.len() as u64,
+            sha256: osdgate_model::media::bundle::sha256_hex(&got),
+        });
     }
+    // The completed manifest describes the whole medium.
+    let manifest = read_manifest(&std::fs::read(extracted.join("osdgate/manifest.json")).unwrap())
+        .unwrap();
+    assert_eq!(verify_medium(&manifest, &found), vec![]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -46,7 +46,8 @@ impl Sqlite {
         rows: &[(&str, Vec<serde_json::Value>)],
     ) -> Sqlite {
         let connection = rusqlite::Connection::open_in_memory().unwrap();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        // From the manifest folder of whichever crate includes this module (the CLI tests do too).
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../edge-worker/migrations");
         let mut files: Vec<_> =
             std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();

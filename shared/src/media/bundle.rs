@@ -549,13 +549,7 @@ pub fn build_bundle(input: &BundleInput<'_>) -> Result<Bundle, BundleError> {
             boot
         },
     };
-    let mut manifest_json = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| BundleError::Scripts(vec![e.to_string()]))?;
-    manifest_json.push('\n');
-    files.push(BundleFile {
-        path: path(&[BUNDLE_DIR, MANIFEST]),
-        bytes: manifest_json.into_bytes(),
-    });
+    files.push(BundleFile { path: path(&[BUNDLE_DIR, MANIFEST]), bytes: manifest_bytes(&manifest) });
     Ok(Bundle { config, files })
 }
 
@@ -572,6 +566,16 @@ pub fn write_zip(files: &[BundleFile]) -> Result<Vec<u8>, String> {
         zip.write_all(&file.bytes).map_err(|e| e.to_string())?;
     }
     Ok(zip.finish().map_err(|e| e.to_string())?.into_inner())
+}
+
+/// `manifest.json`'s bytes: pretty JSON and a newline. The one serialization, so a manifest
+/// completed with the boot files' digests ([`super::medium`]) has the bytes a bundle built with
+/// them has.
+pub fn manifest_bytes(manifest: &Manifest) -> Vec<u8> {
+    // Serializing plain strings and numbers cannot fail.
+    let mut json = serde_json::to_string_pretty(manifest).unwrap_or_default();
+    json.push('\n');
+    json.into_bytes()
 }
 
 /// A problem [`verify_files`] found.

@@ -35,6 +35,11 @@ pub enum Part {
     Input { index: usize, offset: u64, len: u64 },
     /// `len` zero bytes.
     Zeros(u64),
+    /// `len` bytes the caller supplies when it reaches this part: the contents of
+    /// [`Content::Deferred`] `slot`. Planners put deferred files after every other file's data, so
+    /// a file whose bytes depend on the others (the manifest, which lists the boot files' SHA-256)
+    /// is written in the same forward pass that reads them.
+    Deferred { slot: usize, len: u64 },
 }
 
 impl Part {
@@ -42,7 +47,7 @@ impl Part {
     pub fn len(&self) -> u64 {
         match self {
             Part::Bytes(bytes) => bytes.len() as u64,
-            Part::Input { len, .. } | Part::Zeros(len) => *len,
+            Part::Input { len, .. } | Part::Zeros(len) | Part::Deferred { len, .. } => *len,
         }
     }
 
@@ -61,6 +66,9 @@ pub enum Content {
     /// `size` bytes of the caller's input file `index` from byte `offset` (a whole file from 0, or
     /// a file inside an ISO the admin gave as boot files).
     Input { index: usize, offset: u64, size: u64 },
+    /// `size` bytes the caller supplies while the image is emitted ([`Part::Deferred`]); only the
+    /// size is known when the image is planned.
+    Deferred { slot: usize, size: u64 },
 }
 
 impl fmt::Debug for Content {
@@ -69,6 +77,9 @@ impl fmt::Debug for Content {
             Content::Bytes(bytes) => write!(f, "Bytes({} bytes)", bytes.len()),
             Content::Input { index, offset, size } => {
                 write!(f, "Input {{ index: {index}, offset: {offset}, size: {size} }}")
+            }
+            Content::Deferred { slot, size } => {
+                write!(f, "Deferred {{ slot: {slot}, size: {size} }}")
             }
         }
     }
@@ -79,7 +90,7 @@ impl Content {
     pub fn size(&self) -> u64 {
         match self {
             Content::Bytes(bytes) => bytes.len() as u64,
-            Content::Input { size, .. } => *size,
+            Content::Input { size, .. } | Content::Deferred { size, .. } => *size,
         }
     }
 }
@@ -405,9 +416,15 @@ impl FatVolume {
                     allocation.push((index, bytes.div_ceil(cluster_bytes).max(1)));
                 }
             }
-            for (index, entry) in entries.iter().enumerate() {
-                if let Node::File { file } = entry.node {
-                    allocation.push((index, files[file].content.size().div_ceil(cluster_bytes)));
+            // Files in order, deferred ones last (their bytes come after every other file's).
+            for deferred in [false, true] {
+                for (index, entry) in entries.iter().enumerate() {
+                    if let Node::File { file } = entry.node {
+                        let content = &files[file].content;
+                        if matches!(content, Content::Deferred { .. }) == deferred {
+                            allocation.push((index, content.size().div_ceil(cluster_bytes)));
+                        }
+                    }
                 }
             }
             let used_clusters: u64 = allocation.iter().map(|(_, n)| n).sum();
@@ -751,6 +768,9 @@ impl FatVolume {
                             if size > 0 {
                                 sink(Part::Input { index: *index, offset: *offset, len: size })?;
                             }
+                        }
+                        Content::Deferred { slot, .. } => {
+                            sink(Part::Deferred { slot: *slot, len: size })?;
                         }
                     }
                     if len > size {

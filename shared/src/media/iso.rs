@@ -22,7 +22,7 @@
 //! Layout, in 2048-byte sectors: 0–15 system area (zeros), 16 primary volume descriptor, 17 boot
 //! record, 18 Joliet descriptor, 19 terminator, 20 boot catalog, then the four path tables (L and M
 //! of each tree), the primary tree's directories, the Joliet tree's directories, the FAT boot image
-//! and the files' data in path order. Both trees point at the same file data. Every date is
+//! and the files' data in path order (deferred files, the manifest, last). Both trees point at the same file data. Every date is
 //! 1980-01-01 00:00 UTC, so the same inputs give the same bytes.
 //!
 //! The browser builds the image as a `Blob` from the parts in order: [`Part::Bytes`] become
@@ -184,6 +184,8 @@ pub struct IsoImage {
     trees: [Tree; 2],
     /// The extent of each of `files` (0 for empty files).
     file_extent: Vec<u32>,
+    /// The order of the files' data: path order, deferred files last.
+    data_order: Vec<usize>,
     boot: FatVolume,
     boot_lba: u32,
     total_sectors: u64,
@@ -486,10 +488,18 @@ impl IsoImage {
         }
         let boot_lba = next as u32;
         next += sectors(boot.size());
-        let mut file_extent = Vec::with_capacity(files.len());
-        for file in &files {
-            let size = file.content.size();
-            file_extent.push(if size == 0 { 0 } else { next as u32 });
+        // File data in path order, deferred files last (their bytes come after every other
+        // file's; see `Part::Deferred`).
+        let mut data_order: Vec<usize> = (0..files.len())
+            .filter(|&i| !matches!(files[i].content, Content::Deferred { .. }))
+            .collect();
+        data_order.extend(
+            (0..files.len()).filter(|&i| matches!(files[i].content, Content::Deferred { .. })),
+        );
+        let mut file_extent = vec![0u32; files.len()];
+        for &index in &data_order {
+            let size = files[index].content.size();
+            file_extent[index] = if size == 0 { 0 } else { next as u32 };
             next += sectors(size);
             if next > u64::from(u32::MAX) {
                 return Err(IsoError::TooLarge { size: next * SECTOR });
@@ -500,6 +510,7 @@ impl IsoImage {
             nodes,
             trees,
             file_extent,
+            data_order,
             boot,
             boot_lba,
             total_sectors: next,
@@ -759,12 +770,15 @@ impl IsoImage {
         }
         self.boot.emit(&mut |part: Part| parts.part(part))?;
         parts.part(Part::Zeros(sectors(self.boot.size()) * SECTOR - self.boot.size()))?;
-        for file in &self.files {
+        for file in self.data_order.iter().map(|&index| &self.files[index]) {
             let size = file.content.size();
             match &file.content {
                 Content::Bytes(bytes) => parts.bytes(bytes)?,
                 Content::Input { index, offset, size } => {
                     parts.part(Part::Input { index: *index, offset: *offset, len: *size })?
+                }
+                Content::Deferred { slot, size } => {
+                    parts.part(Part::Deferred { slot: *slot, len: *size })?
                 }
             }
             parts.part(Part::Zeros(sectors(size) * SECTOR - size))?;

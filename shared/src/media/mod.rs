@@ -7,6 +7,9 @@
 //! - [`iso`]: the ISO image (ISO 9660, Joliet, a UEFI El Torito entry), written forward-only.
 //! - [`iso_read`]: the file list and El Torito catalog of an ISO (boot files given as an ISO,
 //!   verifying an osdgate ISO), strict, with errors as kind and offset.
+//! - [`medium`]: a whole medium (boot files + bundle) for the image writers: the manifest planned
+//!   with the boot files' digests reserved and completed while they are copied, and the image's
+//!   identity.
 //! - [`prepare`]: the DISM scripts that prepare a `boot.wim` once (roots into the offline hive, the
 //!   launcher into `startnet.cmd`).
 //!
@@ -20,5 +23,6 @@ pub mod iso;
 pub mod iso_read;
 pub mod launcher;
 pub mod layout;
+pub mod medium;
 pub mod prepare;
 pub mod usb;

@@ -12,7 +12,7 @@
 //! the backup table last in one forward pass. `sfdisk --dump` checks the result in the tests.
 
 use super::fat::{
-    Content, FatOptions, FatSummary, FatType, FatVolume, ImageError, MediumFile, Part,
+    FatOptions, FatSummary, FatType, FatVolume, ImageError, MediumFile, Part,
 };
 
 const SECTOR: u64 = 512;
@@ -281,12 +281,4 @@ pub fn read_partition(head: &[u8], image_size: u64) -> Result<std::ops::Range<u6
         Some(range) => Ok(range),
         None => err("no partition", 1024),
     }
-}
-
-/// Files of the bundle as medium files.
-pub fn bundle_files(files: &[super::bundle::BundleFile]) -> Vec<MediumFile> {
-    files
-        .iter()
-        .map(|f| MediumFile { path: f.path.clone(), content: Content::Bytes(f.bytes.clone()) })
-        .collect()
 }
