@@ -112,9 +112,10 @@ pub fn run(args: CheckArgs) -> ExitCode {
             Err(error) => return unreadable(&args.file, format!("--relay: {error} (--gateway)")),
         };
         if let Some(gateway) = gateway {
-            let held = crate::relay::admin_token(args.admin_token_file.as_deref()).and_then(|token| {
-                held_by_relay(relay, &token, &preflight::files_to_upload(&document, gateway))
-            });
+            let held =
+                crate::relay::admin_token(args.admin_token_file.as_deref()).and_then(|token| {
+                    held_by_relay(relay, &token, &preflight::files_to_upload(&document, gateway))
+                });
             let held = match held {
                 Ok(held) => held,
                 Err(message) => return unreadable(&args.file, message),

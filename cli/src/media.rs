@@ -306,7 +306,8 @@ fn bundle(args: &BuildArgs, boot_files: &[ManifestEntry]) -> Result<Bundle> {
 /// nothing behind). Returns a note for a later write failure.
 fn register(args: &BuildArgs, bundle: &Bundle) -> Result<Option<String>> {
     let Some(relay) = &args.relay else { return Ok(None) };
-    let token = crate::relay::admin_token(args.admin_token_file.as_deref()).map_err(|e| anyhow!(e))?;
+    let token =
+        crate::relay::admin_token(args.admin_token_file.as_deref()).map_err(|e| anyhow!(e))?;
     let created_by = args
         .created_by
         .clone()
@@ -357,8 +358,9 @@ fn cmd_bundle(bundle_args: &BundleArgs) -> Result<ExitCode> {
             let (bundle, mut medium) = medium(args, &boot)?;
             // The zip holds no boot file, so their digests need a pass of their own.
             for (index, offset, len) in medium.pending_ranges() {
-                let digest = copy_hashing(&boot.inputs[index], offset, len, &mut std::io::sink())
-                    .with_context(|| format!("reading {}", boot.inputs[index].display()))?;
+                let digest =
+                    copy_hashing(&boot.inputs[index], offset, len, &mut std::io::sink())
+                        .with_context(|| format!("reading {}", boot.inputs[index].display()))?;
                 medium.record(index, offset, len, &digest).map_err(|e| anyhow!("{e}"))?;
             }
             let files = medium.bundle_files().map_err(|e| anyhow!("{e}"))?;
@@ -757,7 +759,12 @@ impl BootFiles {
 
 /// Copies `len` bytes of `input` from `offset` to `out`, hashing them on the way: the boot files
 /// are read once, for the image and for the manifest's digest together.
-fn copy_hashing(input: &Path, offset: u64, len: u64, out: &mut dyn Write) -> std::io::Result<[u8; 32]> {
+fn copy_hashing(
+    input: &Path,
+    offset: u64,
+    len: u64,
+    out: &mut dyn Write,
+) -> std::io::Result<[u8; 32]> {
     let mut file = File::open(input)?;
     file.seek(SeekFrom::Start(offset))?;
     let mut hasher = Sha256::new();
@@ -863,8 +870,8 @@ fn cmd_iso(args: &IsoArgs) -> Result<ExitCode> {
     IsoImage::plan(boot.files.clone(), IsoOptions { label: args.label.clone(), serial: 0 })
         .map_err(|e| anyhow!("{e}"))?;
     let (bundle, mut medium) = medium(&args.build, &boot)?;
-    let image =
-        IsoImage::plan(medium.files(), medium.iso_options(&args.label)).map_err(|e| anyhow!("{e}"))?;
+    let image = IsoImage::plan(medium.files(), medium.iso_options(&args.label))
+        .map_err(|e| anyhow!("{e}"))?;
     let note = register(&args.build, &bundle)?;
     noting(
         write_streamed(&args.build.output, &boot.inputs, &mut medium, |sink| image.emit(sink)),

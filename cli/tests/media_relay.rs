@@ -142,7 +142,10 @@ fn media_register_at_the_relay_with_the_admin_token_from_the_environment_or_a_fi
     let output = bundle(&dir, &url, &out, &[], &[("OSDGATE_ADMIN_TOKEN", ADMIN_TOKEN)]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("no_configuration") && stderr.contains("nothing was written"), "{stderr}");
+    assert!(
+        stderr.contains("no_configuration") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
     assert!(!out.exists());
 
     let body: serde_json::Value = serde_json::from_str(&document.to_json()).unwrap();

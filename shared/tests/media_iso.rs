@@ -139,7 +139,10 @@ fn iso_reads_back_with_xorriso_isoinfo_and_7z() {
     let summary = image.summary();
     assert_eq!(summary.files, expected.len());
     let iso = dir.join("osdgate.iso");
-    assert_eq!(write_parts(&iso, &inputs, Some(&mut medium), |sink| image.emit(sink)), image.size());
+    assert_eq!(
+        write_parts(&iso, &inputs, Some(&mut medium), |sink| image.emit(sink)),
+        image.size()
+    );
     // Deterministic: the same plan emits the same bytes.
     let again = dir.join("again.iso");
     let image_again = IsoImage::plan(files, medium.iso_options("OSDGATE")).unwrap();

@@ -56,7 +56,10 @@ fn usb_image_reads_back_with_sfdisk_fsck_and_mtools() {
     let summary = image.summary();
     assert!(summary.volume.free_bytes >= 1 << 20);
     let path = dir.join("usb.img");
-    assert_eq!(write_parts(&path, &inputs, Some(&mut medium), |sink| image.emit(sink)), image.size());
+    assert_eq!(
+        write_parts(&path, &inputs, Some(&mut medium), |sink| image.emit(sink)),
+        image.size()
+    );
     // Deterministic: the same plan emits the same bytes.
     let again = dir.join("usb2.img");
     let image_again = UsbImage::plan(files, options).unwrap();
@@ -142,8 +145,8 @@ fn usb_image_reads_back_with_sfdisk_fsck_and_mtools() {
         });
     }
     // The completed manifest describes the whole medium.
-    let manifest = read_manifest(&std::fs::read(extracted.join("osdgate/manifest.json")).unwrap())
-        .unwrap();
+    let manifest =
+        read_manifest(&std::fs::read(extracted.join("osdgate/manifest.json")).unwrap()).unwrap();
     assert_eq!(verify_medium(&manifest, &found), vec![]);
     let _ = std::fs::remove_dir_all(&dir);
 }

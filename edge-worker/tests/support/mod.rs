@@ -47,7 +47,8 @@ impl Sqlite {
     ) -> Sqlite {
         let connection = rusqlite::Connection::open_in_memory().unwrap();
         // From the manifest folder of whichever crate includes this module (the CLI tests do too).
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../edge-worker/migrations");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../edge-worker/migrations");
         let mut files: Vec<_> =
             std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();

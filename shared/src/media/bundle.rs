@@ -549,7 +549,8 @@ pub fn build_bundle(input: &BundleInput<'_>) -> Result<Bundle, BundleError> {
             boot
         },
     };
-    files.push(BundleFile { path: path(&[BUNDLE_DIR, MANIFEST]), bytes: manifest_bytes(&manifest) });
+    files
+        .push(BundleFile { path: path(&[BUNDLE_DIR, MANIFEST]), bytes: manifest_bytes(&manifest) });
     Ok(Bundle { config, files })
 }
 

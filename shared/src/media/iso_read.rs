@@ -602,7 +602,7 @@ mod tests {
             match part {
                 Part::Bytes(b) => out.extend_from_slice(&b),
                 Part::Zeros(n) => out.resize(out.len() + n as usize, 0),
-                Part::Input { .. } => unreachable!(),
+                Part::Input { .. } | Part::Deferred { .. } => unreachable!(),
             }
             Ok(())
         })

@@ -28,8 +28,7 @@ use super::layout::{BUNDLE_DIR, MANIFEST};
 use super::usb::{UsbOptions, check_boot_files};
 
 /// The digest a planned manifest holds for a boot file not hashed yet: as long as a real one.
-pub const PENDING_SHA256: &str =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+pub const PENDING_SHA256: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The [`Content::Deferred`] slot of `manifest.json`.
 pub const MANIFEST_SLOT: usize = 0;
@@ -74,9 +73,8 @@ impl std::error::Error for BootFilesError {}
 /// picked or dropped folder, an ISO, a zip) both pass their listing through here, so the same
 /// files give the same medium.
 pub fn boot_files(mut files: Vec<MediumFile>) -> Result<Vec<MediumFile>, BootFilesError> {
-    if let Some(file) = files
-        .iter()
-        .find(|f| f.path.to_ascii_lowercase().starts_with(&format!("{BUNDLE_DIR}/")))
+    if let Some(file) =
+        files.iter().find(|f| f.path.to_ascii_lowercase().starts_with(&format!("{BUNDLE_DIR}/")))
     {
         return Err(BootFilesError::InBundleFolder { path: file.path.clone() });
     }
@@ -214,11 +212,9 @@ impl Medium {
                     range: Some((*index, *offset, *size)),
                     sha256: None,
                 },
-                Content::Deferred { .. } => BootDigest {
-                    path: file.path.clone(),
-                    range: None,
-                    sha256: None,
-                },
+                Content::Deferred { .. } => {
+                    BootDigest { path: file.path.clone(), range: None, sha256: None }
+                }
             })
             .collect();
         let mut files = boot.to_vec();
@@ -352,7 +348,11 @@ mod tests {
         let manifest = Manifest {
             schema: MANIFEST_SCHEMA.into(),
             media_id: "m".into(),
-            files: vec![ManifestEntry { path: "osdgate/a.txt".into(), size: 1, sha256: "x".into() }],
+            files: vec![ManifestEntry {
+                path: "osdgate/a.txt".into(),
+                size: 1,
+                sha256: "x".into(),
+            }],
             boot_files: entries,
         };
         vec![
@@ -367,7 +367,10 @@ mod tests {
                 path: "sources/boot.wim".into(),
                 content: Content::Input { index: 0, offset: 10, size: 3 },
             },
-            MediumFile { path: "EFI/BOOT/BOOTX64.EFI".into(), content: Content::Bytes(b"efi".into()) },
+            MediumFile {
+                path: "EFI/BOOT/BOOTX64.EFI".into(),
+                content: Content::Bytes(b"efi".into()),
+            },
             MediumFile {
                 path: "empty".into(),
                 content: Content::Input { index: 1, offset: 0, size: 0 },
@@ -430,11 +433,14 @@ mod tests {
         let paths: Vec<&str> = sorted.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["EFI/BOOT/BOOTX64.EFI", "EFI/Microsoft/Boot/BCD", "sources/boot.wim"]);
         assert_eq!(boot_wim(&sorted), Some(2));
-        let error = boot_files(vec![file("EFI/BOOT/BOOTX64.EFI"), file("OSDGATE/media.json")])
-            .unwrap_err();
-        assert_eq!(error.to_string(), "OSDGATE/media.json is in the folder `osdgate`, where the bundle goes; remove it");
-        let error = boot_files(vec![file("EFI/BOOT/BOOTX64.EFI"), file("sources/boot.wim")])
-            .unwrap_err();
+        let error =
+            boot_files(vec![file("EFI/BOOT/BOOTX64.EFI"), file("OSDGATE/media.json")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "OSDGATE/media.json is in the folder `osdgate`, where the bundle goes; remove it"
+        );
+        let error =
+            boot_files(vec![file("EFI/BOOT/BOOTX64.EFI"), file("sources/boot.wim")]).unwrap_err();
         assert!(error.to_string().contains("EFI/Microsoft/Boot/BCD"), "{error}");
     }
 

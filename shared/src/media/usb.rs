@@ -11,9 +11,7 @@
 //! `Seek` onto a device the size of the disk, while this writer emits the primary table first and
 //! the backup table last in one forward pass. `sfdisk --dump` checks the result in the tests.
 
-use super::fat::{
-    FatOptions, FatSummary, FatType, FatVolume, ImageError, MediumFile, Part,
-};
+use super::fat::{FatOptions, FatSummary, FatType, FatVolume, ImageError, MediumFile, Part};
 
 const SECTOR: u64 = 512;
 /// The partition starts at LBA 2048 (1 MiB), as Windows and every current partitioning tool align.

@@ -116,7 +116,9 @@ pub fn write_parts(
         written += part.len();
         match part {
             Part::Bytes(bytes) => out.write_all(&bytes),
-            Part::Zeros(len) => std::io::copy(&mut std::io::repeat(0).take(len), &mut out).map(|_| ()),
+            Part::Zeros(len) => {
+                std::io::copy(&mut std::io::repeat(0).take(len), &mut out).map(|_| ())
+            }
             Part::Input { index, offset, len } => {
                 let mut file = std::fs::File::open(&inputs[index])?;
                 file.seek(SeekFrom::Start(offset))?;
