@@ -38,7 +38,7 @@ enum Command {
     /// Windows PE boot images for osdgate media: the DISM preparation scripts and the launcher.
     Bootimage(bootimage::BootimageArgs),
     /// Boot media: the bundle, a USB image or an ISO from a document and the boot files; verify.
-    Media(media::MediaArgs),
+    Media(Box<media::MediaArgs>),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +53,6 @@ fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Trust(args) => trust::run(args),
         Command::Bootimage(args) => bootimage::run(args),
-        Command::Media(args) => media::run(args),
+        Command::Media(args) => media::run(*args),
     }
 }

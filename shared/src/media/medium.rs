@@ -269,10 +269,10 @@ impl Medium {
     pub fn pending_ranges(&self) -> Vec<(usize, u64, u64)> {
         let mut ranges: Vec<(usize, u64, u64)> = Vec::new();
         for digest in &self.boot {
-            if let (Some(range), None) = (digest.range, &digest.sha256) {
-                if !ranges.contains(&range) {
-                    ranges.push(range);
-                }
+            if let (Some(range), None) = (digest.range, &digest.sha256)
+                && !ranges.contains(&range)
+            {
+                ranges.push(range);
             }
         }
         ranges
