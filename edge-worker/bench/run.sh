@@ -43,7 +43,8 @@ PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done; rm -rf "$STATE"; }
 trap cleanup EXIT
 
-printf 'ADMIN_TOKEN=%s\nTOKEN_SIGNING_KEY=%s\n' "$ADMIN" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$STATE/env"
+random_hex() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+printf 'ADMIN_TOKEN=%s\nTOKEN_SIGNING_KEY=%s\nCONFIG_SEALING_KEY=%s\n' "$ADMIN" "$(random_hex)" "$(random_hex)" > "$STATE/env"
 # The benchmark authenticates many times from one address: lift the rate limits for this run.
 printf 'AUTH_RATE_PER_ADDRESS=100000\nAUTH_RATE_PER_SUBJECT=100000\n' >> "$STATE/env"
 mkdir -p "$ROOT/dist/console"

@@ -20,6 +20,7 @@ use worker::{
 
 use crate::app::cache::ClientCache;
 use crate::app::retention::prune;
+use crate::app::sealing::seal_stored_versions;
 use crate::app::settings::misconfigured;
 use crate::app::storage::{
     BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SizedBody, SqlValue, Statement, StorageError,
@@ -349,7 +350,8 @@ async fn fetch(request: HttpRequest, env: Env, _ctx: Context) -> worker::Result<
     }
 }
 
-/// The Cron Trigger of `wrangler.toml`: retention (see [`crate::app::retention`]).
+/// The Cron Trigger of `wrangler.toml`: retention (see [`crate::app::retention`]), and sealing
+/// the secrets of configuration versions stored in clear before sealing ([`crate::app::sealing`]).
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let config = match RelayConfig::from_env(|name| setting(&env, name)) {
@@ -363,16 +365,27 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             return;
         }
     };
-    let outcome = match state(env, config) {
-        Ok(state) => prune(&state).await.map_err(|error| error.detail.unwrap_or(error.message)),
-        Err(error) => Err(error.to_string()),
+    let state = match state(env, config) {
+        Ok(state) => state,
+        Err(error) => {
+            ConsoleLog.error(&format!("retention failed: {error}"));
+            return;
+        }
     };
-    match outcome {
+    let detail = |error: crate::app::ApiError| error.detail.unwrap_or(error.message);
+    match prune(&state).await.map_err(detail) {
         Ok(report) => worker::console_log!(
             "retention: pruned {}",
             serde_json::to_string(&report).unwrap_or_default()
         ),
         Err(error) => ConsoleLog.error(&format!("retention failed: {error}")),
+    }
+    match seal_stored_versions(&state).await.map_err(detail) {
+        Ok(report) => worker::console_log!(
+            "sealing: sealed {}",
+            serde_json::to_string(&report).unwrap_or_default()
+        ),
+        Err(error) => ConsoleLog.error(&format!("sealing stored secrets failed: {error}")),
     }
 }
 

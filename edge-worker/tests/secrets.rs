@@ -33,13 +33,11 @@ async fn put_config(relay: &Relay, document: &Value, if_match: Option<&str>) -> 
     call.json(document).send().await
 }
 
+/// The latest stored document with its secrets opened (D1 holds them sealed: tests/sealing.rs).
 async fn stored_latest(relay: &Relay) -> String {
-    let rows = relay
-        .db
-        .query("SELECT document FROM config_versions ORDER BY version DESC LIMIT 1", &[])
-        .await
-        .unwrap();
-    rows[0]["document"].as_str().unwrap().to_owned()
+    let (_, document) =
+        osdgate_relay::app::config::stored_document(&relay.state, None).await.unwrap().unwrap();
+    document.to_string()
 }
 
 #[tokio::test]

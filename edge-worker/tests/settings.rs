@@ -16,11 +16,13 @@ use support::MemoryLog;
 /// 32 random bytes as hex, the way `openssl rand -hex 32` and `cargo xtask dev` make them.
 const STRONG_ADMIN: &str = "3f7a9c2e81d4b6f05a1e9d3c7b2f8a6e4d0c9b1a7f3e5d2c8b6a4f1e0d9c7b3a";
 const STRONG_KEY: &str = "b1e07c4d9a3f25e8c6d1f0a9b7e3c5d2a8f4e6b0c9d7a1f3e5b2c8d6a4f0e9b7";
+const STRONG_SEALING: &str = "5c9e2a7f1d3b8e4c6a0f9d2b7e5c1a3f8d6b4e0c2a9f7d5b3e1c8a6f4d2b0e9c";
 
 fn settings(pairs: &[(&str, &str)]) -> Result<RelayConfig, Vec<SettingError>> {
     let mut values: HashMap<String, String> = HashMap::from([
         ("ADMIN_TOKEN".to_owned(), STRONG_ADMIN.to_owned()),
         ("TOKEN_SIGNING_KEY".to_owned(), STRONG_KEY.to_owned()),
+        ("CONFIG_SEALING_KEY".to_owned(), STRONG_SEALING.to_owned()),
     ]);
     for (name, value) in pairs {
         values.insert((*name).to_owned(), (*value).to_owned());
@@ -37,6 +39,12 @@ fn strong_secrets_and_defaults_make_a_configuration() {
     let config = settings(&[("CONSOLE_ORIGIN", ""), ("GATEWAY_ID", "")]).unwrap();
     assert_eq!(config.admin_token.as_deref(), Some(STRONG_ADMIN));
     assert_eq!(config.token_key.as_deref(), Some(STRONG_KEY.as_bytes()));
+    let sealing = config.sealing_key.as_ref().expect("the sealing key");
+    assert_eq!(
+        sealing.id(),
+        osdgate_relay::app::sealing::SealingKey::from_secret(STRONG_SEALING).id()
+    );
+    assert!(!format!("{config:?}").contains(STRONG_SEALING), "Debug never prints a secret");
     assert_eq!(config.console_origin, None);
     assert_eq!(config.client_cache_ms, osdgate_relay::app::DEFAULT_CLIENT_CACHE_MS);
     let tuned = settings(&[
@@ -69,6 +77,18 @@ fn weak_secrets_are_refused_naming_the_variable_and_the_fix() {
     }
     let problems = problems_of(&[("TOKEN_SIGNING_KEY", "short-key")]);
     assert_eq!(problems[0].variable, "TOKEN_SIGNING_KEY");
+    // Issue 13, item 6: the key that seals the configuration's secrets in D1 is held to the same bar.
+    for weak in ["short-sealing-key", &"01234567".repeat(4)] {
+        let problems = problems_of(&[("CONFIG_SEALING_KEY", weak)]);
+        assert_eq!(problems.len(), 1, "{weak}: {problems:?}");
+        assert_eq!(problems[0].variable, "CONFIG_SEALING_KEY");
+        assert!(problems[0].problem.contains("too weak"), "{}", problems[0]);
+        assert!(
+            problems[0].fix.contains("wrangler secret put CONFIG_SEALING_KEY"),
+            "{}",
+            problems[0]
+        );
+    }
 }
 
 #[test]
@@ -80,10 +100,17 @@ fn missing_secrets_are_not_defaulted_and_every_problem_is_reported_at_once() {
     let named: Vec<&str> = problems.iter().map(|p| p.variable).collect();
     assert_eq!(
         named,
-        ["ADMIN_TOKEN", "TOKEN_SIGNING_KEY", "AUTH_RATE_PER_ADDRESS", "CLIENT_CACHE_SECONDS"]
+        [
+            "ADMIN_TOKEN",
+            "TOKEN_SIGNING_KEY",
+            "CONFIG_SEALING_KEY",
+            "AUTH_RATE_PER_ADDRESS",
+            "CLIENT_CACHE_SECONDS"
+        ]
     );
     assert!(problems[0].problem.contains("not set"));
-    assert!(problems[3].problem.contains("from 0 to 60"), "{}", problems[3]);
+    assert!(problems[2].problem.contains("not set"), "{}", problems[2]);
+    assert!(problems[4].problem.contains("from 0 to 60"), "{}", problems[4]);
 }
 
 #[test]

@@ -25,7 +25,8 @@ cargo run --quiet --profile release-native -p osdgate-console-checker --example 
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"
-printf 'ADMIN_TOKEN=%s\nTOKEN_SIGNING_KEY=%s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$STATE/env"
+random_hex() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+printf 'ADMIN_TOKEN=%s\nTOKEN_SIGNING_KEY=%s\nCONFIG_SEALING_KEY=%s\n' "$(random_hex)" "$(random_hex)" "$(random_hex)" > "$STATE/env"
 (cd edge-worker && npx wrangler d1 migrations apply DB --local --persist-to "$STATE/wrangler" >/dev/null)
 (cd edge-worker && exec setsid npx wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE/wrangler" --env-file "$STATE/env" >"$STATE/wrangler.log" 2>&1) &
 PIDS+=("$!")

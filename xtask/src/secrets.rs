@@ -94,3 +94,39 @@ fn set_owner_only(path: &Path) -> Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    }
+
+    #[test]
+    fn every_secret_the_relay_requires_is_declared() {
+        // The relay refuses to start without these (edge-worker/src/app/settings.rs).
+        assert_eq!(
+            declared(&root()).unwrap(),
+            ["ADMIN_TOKEN", "TOKEN_SIGNING_KEY", "CONFIG_SEALING_KEY"]
+        );
+    }
+
+    #[test]
+    fn an_existing_env_file_keeps_its_values_and_gains_the_missing_secrets() {
+        let dir = std::env::temp_dir().join(format!("osdgate-secrets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("secrets.env");
+        // A .dev/secrets.env written before CONFIG_SEALING_KEY existed.
+        std::fs::write(&path, "ADMIN_TOKEN=kept-admin\nTOKEN_SIGNING_KEY=kept-key\n").unwrap();
+        let values = write_env_file(&root(), &path).unwrap();
+        let written = parse_env(&std::fs::read_to_string(&path).unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(values, written);
+        assert_eq!(written[0], ("ADMIN_TOKEN".to_owned(), "kept-admin".to_owned()));
+        assert_eq!(written[1], ("TOKEN_SIGNING_KEY".to_owned(), "kept-key".to_owned()));
+        assert_eq!(written[2].0, "CONFIG_SEALING_KEY");
+        assert_eq!(written[2].1.len(), 64);
+        assert!(written[2].1.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+}

@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use osdgate_model::api::{
     ConfigHistory, ConfigVersion, ErrorCode, Published, Rollback, config_etag,
 };
-use sha2::{Digest, Sha256};
 
 use super::auth::actor;
-use super::extract::{ApiJson, RowExt, hex, is_json, read_body, unsupported_media_type};
+use super::extract::{ApiJson, RowExt, is_json, read_body, unsupported_media_type};
+use super::sealing::{Part, document_digest, open_all, row_sealed, seal_all, seal_stored_versions};
 use super::storage::Row;
 use super::view::{RelayView, StoredView, VIEW_FORMAT};
 use super::{ApiError, AppState};
@@ -82,7 +82,7 @@ pub async fn current_view_versioned(
         }
         let rows = state
             .db
-            .query("SELECT view FROM config_versions WHERE version = ?1", &[version.into()])
+            .query("SELECT view, sealed FROM config_versions WHERE version = ?1", &[version.into()])
             .await?;
         let Some(row) = rows.first() else {
             if from_cache {
@@ -93,7 +93,11 @@ pub async fn current_view_versioned(
             }
             return Err(ApiError::storage(format!("configuration version {version} vanished")));
         };
-        let stored = RelayView::from_stored_json(&row.text("view")?)
+        let mut stored: serde_json::Value = serde_json::from_str(&row.text("view")?)
+            .map_err(|e| ApiError::storage(format!("the stored view is unreadable: {e}")))?;
+        // Opened once per isolate and version: the cache holds the view policy serves.
+        open_all(state, &mut stored, version, Part::View, row_sealed(row)?)?;
+        let stored = RelayView::from_stored_json(&stored.to_string())
             .map_err(|e| ApiError::storage(format!("the stored view is unreadable: {e}")))?;
         let view = Arc::new(match stored {
             StoredView::Current(view) => view,
@@ -116,15 +120,11 @@ async fn upgrade_view(
     format: u64,
     gateway_id: Option<String>,
 ) -> Result<RelayView, ApiError> {
-    let rows = state
-        .db
-        .query("SELECT document FROM config_versions WHERE version = ?1", &[version.into()])
-        .await?;
-    let row = rows
-        .first()
+    let (_, document) = stored_document(state, Some(version))
+        .await?
         .ok_or_else(|| ApiError::storage(format!("configuration version {version} vanished")))?;
     let gateway_id = gateway_id.or_else(|| state.config.gateway_id.clone());
-    super::adapter::rebuild_view(&row.text("document")?, gateway_id.as_deref()).map_err(|reason| {
+    super::adapter::rebuild_view(&document.to_string(), gateway_id.as_deref()).map_err(|reason| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::ConfigurationOutdated,
@@ -191,23 +191,33 @@ fn with_etag<T: IntoResponse>(etag: &str, body: T) -> Response {
     response
 }
 
-/// Insert a version only if the current version is still `expected` (atomic in one statement).
+/// Insert a version only if the current version is still `expected` (atomic in one statement),
+/// its secrets sealed for that version.
 #[allow(clippy::too_many_arguments)]
 async fn insert_version(
     state: &AppState,
     expected: i64,
-    document: &str,
-    view: &str,
+    checked: &super::adapter::Checked,
     published_by: &str,
     comment: Option<String>,
     rolled_back_from: Option<i64>,
 ) -> Result<ConfigVersion, ApiError> {
-    let sha256 = hex(&Sha256::digest(document.as_bytes()));
+    let to_json = |value: Result<serde_json::Value, serde_json::Error>| {
+        value.map_err(|e| ApiError::internal(e.to_string()))
+    };
+    let mut document = to_json(serde_json::to_value(&checked.document))?;
+    let mut view =
+        to_json(checked.view.to_stored_json().and_then(|text| serde_json::from_str(&text)))?;
+    let sha256 = document_digest(&document)?;
+    let version = expected + 1;
+    seal_all(state, &mut document, version, Part::Document)?;
+    seal_all(state, &mut view, version, Part::View)?;
+    let (document, view) = (document.to_string(), view.to_string());
     let changed = state
         .db
         .execute(
-            "INSERT INTO config_versions (version, document, view, sha256, published_at, published_by, comment, rolled_back_from) \
-             SELECT ?1 + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
+            "INSERT INTO config_versions (version, document, view, sha256, published_at, published_by, comment, rolled_back_from, sealed) \
+             SELECT ?1 + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1 \
              WHERE (SELECT COALESCE(MAX(version), 0) FROM config_versions) = ?1",
             &[
                 expected.into(),
@@ -261,15 +271,14 @@ pub async fn publish(
     }
     let current = current_version(&state).await?;
     check_precondition(&headers, current.as_ref())?;
+    // Rows stored before sealing are sealed now at the latest, before the history grows.
+    seal_stored_versions(&state).await?;
     let bytes = keep_secrets(&state, bytes).await?;
     let checked = super::adapter::check_document(
         &bytes,
         state.config.gateway_id.as_deref(),
         state.clock.now_ms(),
     )?;
-    let document =
-        serde_json::to_string(&checked.document).map_err(|e| ApiError::internal(e.to_string()))?;
-    let view = checked.view.to_stored_json().map_err(|e| ApiError::internal(e.to_string()))?;
     let comment = headers
         .get("x-osdgate-comment")
         .and_then(|v| v.to_str().ok())
@@ -277,8 +286,7 @@ pub async fn publish(
     let version = insert_version(
         &state,
         current.map_or(0, |c| c.version),
-        &document,
-        &view,
+        &checked,
         &actor(&headers),
         comment,
         None,
@@ -288,6 +296,41 @@ pub async fn publish(
     let status = if version.version == 1 { StatusCode::CREATED } else { StatusCode::OK };
     let findings = published_findings(&state, &checked).await?;
     Ok(with_etag(&etag, (status, Json(Published { version, findings }))))
+}
+
+/// A stored document with its secrets opened, and its version: `version`'s, or the latest's
+/// (`None`); `None` when there is no such version.
+pub async fn stored_document(
+    state: &AppState,
+    version: Option<i64>,
+) -> Result<Option<(i64, serde_json::Value)>, ApiError> {
+    let rows = match version {
+        Some(version) => {
+            state
+                .db
+                .query(
+                    "SELECT version, document, sealed FROM config_versions WHERE version = ?1",
+                    &[version.into()],
+                )
+                .await?
+        }
+        None => {
+            state
+                .db
+                .query(
+                    "SELECT version, document, sealed FROM config_versions \
+                     ORDER BY version DESC LIMIT 1",
+                    &[],
+                )
+                .await?
+        }
+    };
+    let Some(row) = rows.first() else { return Ok(None) };
+    let version = row.int("version")?;
+    let mut document: serde_json::Value = serde_json::from_str(&row.text("document")?)
+        .map_err(|e| ApiError::storage(format!("the stored document is unreadable: {e}")))?;
+    open_all(state, &mut document, version, Part::Document, row_sealed(row)?)?;
+    Ok(Some((version, document)))
 }
 
 /// A document that holds [`osdgate_model::api::KEPT_SECRET`] placeholders (what `GET` returned)
@@ -300,18 +343,7 @@ async fn keep_secrets(state: &AppState, bytes: Bytes) -> Result<Bytes, ApiError>
     if !super::secrets::has_placeholders(&mut document) {
         return Ok(bytes);
     }
-    let rows = state
-        .db
-        .query("SELECT document FROM config_versions ORDER BY version DESC LIMIT 1", &[])
-        .await?;
-    let mut stored = match rows.first() {
-        Some(row) => {
-            Some(serde_json::from_str::<serde_json::Value>(&row.text("document")?).map_err(
-                |e| ApiError::storage(format!("the stored document is unreadable: {e}")),
-            )?)
-        }
-        None => None,
-    };
+    let mut stored = stored_document(state, None).await?.map(|(_, document)| document);
     super::secrets::restore(&mut document, stored.as_mut())?;
     serde_json::to_vec(&document).map(Bytes::from).map_err(|e| ApiError::internal(e.to_string()))
 }
@@ -388,14 +420,8 @@ pub async fn rollback(
     let current = current.ok_or_else(|| {
         ApiError::not_found(ErrorCode::NoConfiguration, "nothing has been published yet")
     })?;
-    let rows = state
-        .db
-        .query(
-            "SELECT document FROM config_versions WHERE version = ?1",
-            &[request.to_version.into()],
-        )
-        .await?;
-    let row = rows.first().ok_or_else(|| {
+    seal_stored_versions(&state).await?;
+    let (_, old) = stored_document(&state, Some(request.to_version)).await?.ok_or_else(|| {
         ApiError::not_found(
             ErrorCode::VersionNotFound,
             format!("there is no configuration version {}", request.to_version),
@@ -410,21 +436,19 @@ pub async fn rollback(
     // The old version passed preflight when it was published, but the world moved on since
     // (certificates and media expire, GATEWAY_ID may have changed, rules were added): it is
     // checked again like any publish, and refused with the findings when it no longer passes.
+    // Its secrets are opened and, once checked, sealed again for the new version.
+    let old = serde_json::to_vec(&old).map_err(|e| ApiError::internal(e.to_string()))?;
     let checked = super::adapter::check_document(
-        row.text("document")?.as_bytes(),
+        &old,
         state.config.gateway_id.as_deref(),
         state.clock.now_ms(),
     )?;
-    let document =
-        serde_json::to_string(&checked.document).map_err(|e| ApiError::internal(e.to_string()))?;
-    let view = checked.view.to_stored_json().map_err(|e| ApiError::internal(e.to_string()))?;
     let comment =
         request.comment.or_else(|| Some(format!("rollback to version {}", request.to_version)));
     let version = insert_version(
         &state,
         current.version,
-        &document,
-        &view,
+        &checked,
         &actor(&headers),
         comment,
         Some(request.to_version),

@@ -48,12 +48,10 @@ async fn get_media_record(state: &AppState, media_id: &str) -> Result<MediaRecor
 
 /// The published document (the current version's), parsed; `None` before the first publish.
 async fn published_document(state: &AppState) -> Result<Option<Document>, ApiError> {
-    let rows = state
-        .db
-        .query("SELECT document FROM config_versions ORDER BY version DESC LIMIT 1", &[])
-        .await?;
-    let Some(row) = rows.first() else { return Ok(None) };
-    Document::from_json(&row.text("document")?)
+    let Some((_, document)) = super::config::stored_document(state, None).await? else {
+        return Ok(None);
+    };
+    Document::from_json(&document.to_string())
         .map(Some)
         .map_err(|e| ApiError::storage(format!("the stored document is unreadable: {e}")))
 }

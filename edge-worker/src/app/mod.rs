@@ -21,6 +21,7 @@ pub mod media;
 pub mod openapi;
 pub mod policy;
 pub mod retention;
+pub mod sealing;
 pub mod secrets;
 pub mod settings;
 pub mod status;
@@ -63,6 +64,8 @@ pub struct RelayConfig {
     pub admin_token: Option<String>,
     /// `TOKEN_SIGNING_KEY`: the HMAC key of media and device tokens.
     pub token_key: Option<Vec<u8>>,
+    /// `CONFIG_SEALING_KEY`: seals the configuration's secret values in D1 (see [`sealing`]).
+    pub sealing_key: Option<sealing::SealingKey>,
     /// `CONSOLE_ORIGIN`: the only origin CORS answers (the console, normally the relay itself).
     pub console_origin: Option<String>,
     /// `GATEWAY_ID`: which gateway of the configuration this relay is (needed only when the
@@ -87,6 +90,7 @@ impl std::fmt::Debug for RelayConfig {
         f.debug_struct("RelayConfig")
             .field("admin_token", &self.admin_token.as_ref().map(|_| "<set>"))
             .field("token_key", &self.token_key.as_ref().map(|_| "<set>"))
+            .field("sealing_key", &self.sealing_key)
             .field("console_origin", &self.console_origin)
             .field("gateway_id", &self.gateway_id)
             .field("client_cache_ms", &self.client_cache_ms)

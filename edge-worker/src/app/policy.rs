@@ -93,6 +93,16 @@ pub fn merge_variables(
     variables
 }
 
+/// The deployment's task sequence; its hidden variables (secrets, such as a domain join or local
+/// administrator password) are served empty unless the audience may have secrets.
+fn task_sequence_for(deployment: &DeploymentView, audience: VariableAudience) -> serde_json::Value {
+    let mut sequence = deployment.task_sequence.clone();
+    if !audience.secrets {
+        super::secrets::withhold(&mut sequence);
+    }
+    sequence
+}
+
 fn content_reference(view: &RelayView, id: &str) -> Result<ContentReference, ApiError> {
     let content = view
         .content(id)
@@ -155,7 +165,7 @@ pub async fn policy(
             deployment_id: deployment.id.clone(),
             name: deployment.name.clone(),
             config_version: version,
-            task_sequence: deployment.task_sequence.clone(),
+            task_sequence: task_sequence_for(deployment, audience),
             variables: merge_variables(deployment, audience),
             content: deployment
                 .content_ids

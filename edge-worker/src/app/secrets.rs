@@ -11,7 +11,12 @@ use serde_json::Value;
 
 use super::ApiError;
 
-/// Call `visit` with the identity path and the value of every secret string in `document`.
+/// Call `visit` with the identity path and the value of every non-empty secret string in
+/// `document` (also used by [`super::sealing`], whose associated data is that path).
+pub(crate) fn visit(document: &mut Value, visit: &mut dyn FnMut(&str, &mut Value)) {
+    secrets(document, "", visit);
+}
+
 fn secrets(value: &mut Value, path: &str, visit: &mut dyn FnMut(&str, &mut Value)) {
     match value {
         Value::Object(map) => {
@@ -45,6 +50,12 @@ fn secrets(value: &mut Value, path: &str, visit: &mut dyn FnMut(&str, &mut Value
 /// Replace every secret value by [`KEPT_SECRET`].
 pub fn mask(document: &mut Value) {
     secrets(document, "", &mut |_, value| *value = Value::String(KEPT_SECRET.to_owned()));
+}
+
+/// Empty every secret value (hidden task sequence variables in a task sequence served to a caller
+/// that may not have secrets: a media token, a device not approved yet).
+pub fn withhold(document: &mut Value) {
+    secrets(document, "", &mut |_, value| *value = Value::String(String::new()));
 }
 
 /// Whether `document` holds a [`KEPT_SECRET`] placeholder anywhere a secret can be.

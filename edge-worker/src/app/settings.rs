@@ -179,6 +179,8 @@ impl RelayConfig {
         let mut problems = Vec::new();
         let admin_token = strong_secret("ADMIN_TOKEN", get("ADMIN_TOKEN"), &mut problems);
         let token_key = strong_secret("TOKEN_SIGNING_KEY", get("TOKEN_SIGNING_KEY"), &mut problems);
+        let sealing_key =
+            strong_secret("CONFIG_SEALING_KEY", get("CONFIG_SEALING_KEY"), &mut problems);
         let console_origin = origin(get("CONSOLE_ORIGIN"), &mut problems);
         let gateway_id = identifier("GATEWAY_ID", get("GATEWAY_ID"), &mut problems);
         let defaults = Limits::default();
@@ -225,6 +227,7 @@ impl RelayConfig {
         Ok(RelayConfig {
             admin_token,
             token_key: token_key.map(String::into_bytes),
+            sealing_key: sealing_key.as_deref().map(super::sealing::SealingKey::from_secret),
             console_origin,
             gateway_id,
             limits: Limits {

@@ -13,6 +13,7 @@ use axum::http::{Request, Response, StatusCode};
 use ed25519_dalek::{Signer, SigningKey};
 use http_body_util::BodyExt;
 use osdgate_model::api::{BindingKind, BindingStatus};
+use osdgate_relay::app::sealing::SealingKey;
 use osdgate_relay::app::storage::{
     BlobBody, BlobRead, ByteRange, Row, RuntimeBody, SizedBody, SqlValue, Statement, StorageError,
 };
@@ -23,6 +24,8 @@ use rusqlite::types::{ToSqlOutput, Value as SqliteValue, ValueRef};
 use tower::ServiceExt;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+/// The secret [`Relay`]'s configuration secrets are sealed with.
+pub const CONFIG_SEALING_KEY: &str = "test-config-sealing-key-0123456789abcdef";
 pub const START: i64 = 1_800_000_000_000;
 /// The `CF-Connecting-IP` of [`Relay::anonymous`] requests.
 pub const CLIENT_ADDRESS: &str = "203.0.113.7";
@@ -65,6 +68,30 @@ impl Sqlite {
             insert_rows(&connection, rows);
         }
         Sqlite { connection: Mutex::new(connection) }
+    }
+
+    /// Every cell of every table whose text contains `needle`, as `table.column`: what someone
+    /// reading the database (a backup, an export) would find.
+    pub fn cells_containing(&self, needle: &str) -> Vec<String> {
+        let connection = self.connection.lock().unwrap();
+        let tables: Vec<String> = connection
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut found = Vec::new();
+        for table in tables {
+            for row in run_query(&connection, &format!("SELECT * FROM \"{table}\""), &[]).unwrap() {
+                for (column, value) in row {
+                    if value.as_str().is_some_and(|text| text.contains(needle)) {
+                        found.push(format!("{table}.{column}"));
+                    }
+                }
+            }
+        }
+        found
     }
 }
 
@@ -361,6 +388,7 @@ impl Relay {
         let mut config = RelayConfig {
             admin_token: Some(ADMIN_TOKEN.into()),
             token_key: Some(b"test-token-signing-key".to_vec()),
+            sealing_key: Some(SealingKey::from_secret(CONFIG_SEALING_KEY)),
             console_origin: Some("https://console.example".into()),
             gateway_id: None,
             limits: Limits::default(),

@@ -11,7 +11,8 @@ pub struct ConfigVersion {
     pub version: i64,
     /// The entity tag of this version, as sent in `ETag` (quoted).
     pub etag: String,
-    /// Lower-case hex SHA-256 of the stored document JSON.
+    /// Lower-case hex SHA-256 of the document with its secret values masked (as `GET` returns it):
+    /// it names the version without being a test a guessed secret could be checked against.
     pub sha256: String,
     pub published_at: i64,
     pub published_by: String,
