@@ -82,7 +82,7 @@ impl StatusQueue {
                     path: instance_path.clone(),
                     source: io::Error::other(e.to_string()),
                 })?;
-                let text: String = random.iter().map(|b| format!("{b:02x}")).collect();
+                let text = osdgate_model::hex::lower(&random);
                 write_atomically(&instance_path, text.as_bytes())
                     .map_err(io_error(&instance_path))?;
                 text
