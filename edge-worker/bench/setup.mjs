@@ -30,7 +30,7 @@ for (let part = 1; part <= session.part_count; part++) {
 await call('POST', `/api/v1/admin/blobs/${sha256}/uploads/${session.upload_id}/complete`);
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const id = 'bench-media';
-await call('POST', '/api/v1/admin/media', { media_id: id, public_key: publicKey.export({ format: 'jwk' }).x, expires_at: Date.now() + 86_400_000, deployments: ['ABC20001'], created_by: 'bench' });
+await call('POST', '/api/v1/admin/media', { media_id: id, public_key: publicKey.export({ format: 'jwk' }).x, expires_at: Date.now() + 86_400_000, medium: 'usb-remote', created_by: 'bench' });
 const challenge = await call('POST', '/api/v1/auth/challenge', { kind: 'media', id });
 const signature = sign(null, Buffer.from(challenge.message), privateKey).toString('base64');
 const token = await call('POST', '/api/v1/auth/token', { kind: 'media', id, nonce: challenge.nonce, signature });
