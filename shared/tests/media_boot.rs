@@ -9,7 +9,6 @@
 
 mod media_support;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
