@@ -41,15 +41,40 @@ pub fn use_field_focus() -> FieldFocus {
     expect_context::<FieldFocus>()
 }
 
+thread_local! {
+    /// A field that was asked for but not on screen when the frames ran out: its page may come
+    /// from the on-demand pages module, which renders once it is fetched.
+    static UNRESOLVED: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Tries for a few frames (the page may still be rendering) to focus the element for `path`.
+/// When it is not there by then, the request waits for [`focus_unresolved`].
 pub fn focus_when_rendered(path: String, frames_left: u32) {
-    if focus_now(&path) || frames_left == 0 {
+    UNRESOLVED.with(|unresolved| unresolved.borrow_mut().take());
+    if focus_now(&path) {
+        return;
+    }
+    if frames_left == 0 {
+        UNRESOLVED.with(|unresolved| *unresolved.borrow_mut() = Some(path));
         return;
     }
     let retry = Closure::once_into_js(move || focus_when_rendered(path, frames_left - 1));
     if let Some(window) = web_sys::window() {
         let _ = window.request_animation_frame(retry.unchecked_ref());
     }
+}
+
+/// Focuses the field a request is still waiting for, if it is now on screen (called when a page
+/// of the pages module has rendered). A request whose field is not there stays waiting.
+pub fn focus_unresolved() {
+    if let Some(path) = UNRESOLVED.with(|unresolved| unresolved.borrow_mut().take()) {
+        focus_when_rendered(path, 2);
+    }
+}
+
+/// Forgets a request still waiting (the admin went to another page meanwhile).
+pub fn forget_unresolved() {
+    UNRESOLVED.with(|unresolved| unresolved.borrow_mut().take());
 }
 
 fn focus_now(path: &str) -> bool {

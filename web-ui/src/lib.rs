@@ -5,7 +5,7 @@
 //! [`relay`] and [`browser`] are the only code that talks to the outside world.
 
 pub mod browser;
-mod components;
+pub mod components;
 pub mod document;
 pub mod field_focus;
 pub mod on_demand;

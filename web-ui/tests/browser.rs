@@ -124,3 +124,66 @@ async fn the_report_follows_the_document_and_only_a_clean_one_is_a_plan() {
     );
     assert_eq!(checked.report, expected.report);
 }
+
+/// The pages module's mirror and the main module's store, joined as the bridge joins them: an
+/// edit in the mirror becomes an undo step in the owner (typing in one field is one step), the
+/// owner's undo reaches the mirror, and the mirror's own echo changes nothing.
+#[wasm_bindgen_test]
+fn a_mirror_edits_through_the_owner_and_follows_its_undo() {
+    use osdgate_console::document::HostRequest;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let _owner = reactive_root();
+    let owner = DocumentStore::new();
+    let cloud = include_str!("../../examples/cloud-content-from-boot-media.toml");
+    owner.replace(Document::from_toml(cloud).unwrap());
+    let sent: Rc<RefCell<Vec<HostRequest>>> = Rc::default();
+    let outbox = sent.clone();
+    let mirror = DocumentStore::mirror(owner.with_untracked(Document::clone), move |request| {
+        outbox.borrow_mut().push(request)
+    });
+    assert!(mirror.is_mirror() && !owner.is_mirror());
+    // What the host does with each request, and what it sends back.
+    let deliver = |mirror: DocumentStore| {
+        for request in sent.borrow_mut().drain(..) {
+            owner.serve(request).unwrap();
+        }
+        mirror.receive(owner.with_untracked(Document::clone));
+    };
+
+    mirror.edit("boundary_groups[0].name", |d| d.boundary_groups[0].name = "B".into());
+    mirror.edit("boundary_groups[0].name", |d| d.boundary_groups[0].name = "Br".into());
+    // The mirror shows its edit at once, before the owner answers.
+    mirror.with_untracked(|d| assert_eq!(d.boundary_groups[0].name, "Br"));
+    assert!(
+        matches!(&sent.borrow()[0], HostRequest::Commit { field: Some(f), .. } if f == "boundary_groups[0].name")
+    );
+    deliver(mirror);
+    owner.with_untracked(|d| assert_eq!(d.boundary_groups[0].name, "Br"));
+
+    mirror.seal();
+    mirror.change(|d| d.boundary_groups[0].prefer_cloud_sources = false);
+    deliver(mirror);
+    owner.with_untracked(|d| assert!(!d.boundary_groups[0].prefer_cloud_sources));
+
+    // Undo in the top bar: the owner goes back one step and the mirror follows.
+    owner.undo();
+    mirror.receive(owner.with_untracked(Document::clone));
+    mirror.with_untracked(|d| assert!(d.boundary_groups[0].prefer_cloud_sources));
+    // The typed name is one step.
+    owner.undo();
+    mirror.receive(owner.with_untracked(Document::clone));
+    mirror.with_untracked(|d| assert_eq!(d.boundary_groups[0].name, "Branch office"));
+
+    // Undo asked from the page goes to the owner.
+    mirror.redo();
+    deliver(mirror);
+    mirror.with_untracked(|d| assert_eq!(d.boundary_groups[0].name, "Br"));
+
+    // A document that does not read is refused and changes nothing.
+    let before = owner.with_untracked(Document::clone);
+    let refused = owner.serve(HostRequest::Commit { json: "{\"schema\": 1}".into(), field: None });
+    assert!(refused.is_err());
+    owner.with_untracked(|d| assert_eq!(*d, before));
+}

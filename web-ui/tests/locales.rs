@@ -1,7 +1,8 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! Every translation has every key of every other, and no value is empty. leptos_i18n falls back to
-//! English for a key missing in German or Dutch and only warns at build time; this test makes a
-//! missing translation a failure.
+//! Every translation has every key of every other, and no value is empty, in the main module's
+//! `locales/` and the pages module's `pages/locales/`. leptos_i18n falls back to English for a key
+//! missing in German or Dutch and only warns at build time; this test makes a missing translation a
+//! failure.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -9,6 +10,9 @@ use std::path::Path;
 use serde_json::Value;
 
 const LOCALES: [&str; 3] = ["en", "de", "nl"];
+
+/// The translation folders: the main module's and the on-demand pages module's.
+const FOLDERS: [&str; 2] = ["locales", "pages/locales"];
 
 fn keys(prefix: &str, value: &Value, out: &mut BTreeSet<String>, empty: &mut Vec<String>) {
     match value {
@@ -28,8 +32,8 @@ fn keys(prefix: &str, value: &Value, out: &mut BTreeSet<String>, empty: &mut Vec
     }
 }
 
-fn load(locale: &str) -> (BTreeSet<String>, Vec<String>) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("locales/{locale}.json"));
+fn load(folder: &str, locale: &str) -> (BTreeSet<String>, Vec<String>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("{folder}/{locale}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let json: Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -45,16 +49,20 @@ fn missing(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Vec<String> {
 
 #[test]
 fn every_language_has_every_key() {
-    let loaded: Vec<_> = LOCALES.iter().map(|l| (*l, load(l))).collect();
     let mut problems = Vec::new();
-    for (locale, (keys, empty)) in &loaded {
-        for (other, (other_keys, _)) in &loaded {
-            for key in missing(other_keys, keys) {
-                problems.push(format!("{locale}.json lacks `{key}` (present in {other}.json)"));
+    for folder in FOLDERS {
+        let loaded: Vec<_> = LOCALES.iter().map(|l| (*l, load(folder, l))).collect();
+        for (locale, (keys, empty)) in &loaded {
+            for (other, (other_keys, _)) in &loaded {
+                for key in missing(other_keys, keys) {
+                    problems.push(format!(
+                        "{folder}/{locale}.json lacks `{key}` (present in {other}.json)"
+                    ));
+                }
             }
-        }
-        for key in empty {
-            problems.push(format!("{locale}.json has an empty `{key}`"));
+            for key in empty {
+                problems.push(format!("{folder}/{locale}.json has an empty `{key}`"));
+            }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

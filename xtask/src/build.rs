@@ -71,6 +71,13 @@ impl OnDemandModule {
 /// The console's on-demand modules; everything else is the main module, loaded first.
 pub const ON_DEMAND_MODULES: &[OnDemandModule] = &[
     OnDemandModule {
+        package: "osdgate-console-pages",
+        dir: "pages",
+        extra_files: &[],
+        loaded: "the first time a page beyond the shell, overview and site editors is opened (Leptos, mounted into the main module's page)",
+        wasm_opt: "-Oz",
+    },
+    OnDemandModule {
         package: "osdgate-console-toml",
         dir: "toml",
         extra_files: &[],

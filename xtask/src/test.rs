@@ -15,6 +15,7 @@ use crate::{build, secrets, wrangler};
 const WASM_CRATES: &[&str] = &[
     "osdgate-model",
     "osdgate-console",
+    "osdgate-console-pages",
     "osdgate-console-toml",
     "osdgate-console-checker",
     "osdgate-console-jobs",

@@ -5,6 +5,7 @@
 pub mod checker;
 pub mod idb;
 pub mod jobs;
+pub mod pages_module;
 pub mod toml_codec;
 
 use wasm_bindgen::{JsCast, JsValue};

@@ -1,7 +1,8 @@
-//! The console's components, one per file; the module tree mirrors the page.
+//! The console's components, one per file; the module tree mirrors the page. `fields` is public:
+//! the on-demand pages module (`web-ui/pages`) builds its forms from the same fields.
 
 pub mod app;
-mod fields;
+pub mod fields;
 mod pages;
 mod preflight_panel;
 mod relay_status;

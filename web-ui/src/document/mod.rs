@@ -89,6 +89,11 @@ impl CheckedReport {
 }
 
 /// The working document and everything derived from it; `Copy`, shared through context.
+///
+/// The console's main module holds the one real store (history, autosave, checker). The on-demand
+/// pages module holds a *mirror* ([`DocumentStore::mirror`]): the same interface over the copy the
+/// main module sent, whose every edit goes back to the main store as a whole new document
+/// ([`crate::on_demand::bridge`]), so undo, autosave and preflight stay in one place.
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentStore {
     history: RwSignal<History<Document>>,
@@ -96,6 +101,33 @@ pub struct DocumentStore {
     /// The document as JSON, written once per change: what the autosave stores and the checker reads.
     json: Memo<String>,
     report: RwSignal<CheckedReport>,
+    /// Where a mirror's edits go; `None` in the store that owns the document.
+    outlet: Option<StoredValue<Outlet, LocalStorage>>,
+}
+
+/// A mirror's way back to the store that owns the document.
+#[derive(Clone)]
+struct Outlet(std::rc::Rc<dyn Fn(HostRequest)>);
+
+impl std::fmt::Debug for Outlet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Outlet")
+    }
+}
+
+/// What a mirror asks of the store that owns the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostRequest {
+    /// Record this document (JSON) as the next step; with `field`, consecutive edits of that field
+    /// are one step (as [`DocumentStore::edit`]); without, a step of its own.
+    Commit {
+        json: String,
+        field: Option<String>,
+    },
+    /// The field being typed in lost focus: its next edit is a step of its own.
+    Seal,
+    Undo,
+    Redo,
 }
 
 /// The newest text waiting for the checker, and whether a check is in flight.
@@ -160,7 +192,95 @@ impl DocumentStore {
                 });
             }
         });
-        DocumentStore { history, save_state: RwSignal::new(SaveState::Loading), json, report }
+        DocumentStore {
+            history,
+            save_state: RwSignal::new(SaveState::Loading),
+            json,
+            report,
+            outlet: None,
+        }
+    }
+
+    /// A mirror of a document owned elsewhere (the console's main module, seen from the pages
+    /// module): it reads like the owner's store, and every change is handed to `outlet` as a whole
+    /// new document instead of being recorded here. The owner's answer comes back through
+    /// [`DocumentStore::receive`] (and its report through [`DocumentStore::receive_report`]).
+    pub fn mirror(document: Document, outlet: impl Fn(HostRequest) + 'static) -> Self {
+        let history = RwSignal::new(History::new(document));
+        DocumentStore {
+            history,
+            save_state: RwSignal::new(SaveState::Saved),
+            json: Memo::new(move |_| history.with(|h| h.present().to_json())),
+            report: RwSignal::new(CheckedReport {
+                report: Report::default(),
+                scenarios: Vec::new(),
+                milliseconds: 0.0,
+                state: CheckState::Checking,
+                received: false,
+            }),
+            outlet: Some(StoredValue::new_local(Outlet(std::rc::Rc::new(outlet)))),
+        }
+    }
+
+    /// Whether this store mirrors a document owned elsewhere.
+    pub fn is_mirror(&self) -> bool {
+        self.outlet.is_some()
+    }
+
+    /// A mirror takes the owner's current document; a document equal to the one shown changes
+    /// nothing (the echo of the mirror's own edit).
+    pub fn receive(&self, document: Document) {
+        self.history.maybe_update(|h| {
+            if *h.present() == document {
+                return false;
+            }
+            *h = History::new(document);
+            true
+        });
+    }
+
+    /// A mirror takes the owner's preflight report.
+    pub fn receive_report(&self, report: CheckedReport) {
+        self.report.set(report);
+    }
+
+    /// Hands `request` to the owner; false in the owner itself.
+    fn send(&self, request: HostRequest) -> bool {
+        let Some(outlet) = self.outlet else { return false };
+        if let Some(Outlet(send)) = outlet.try_get_value() {
+            send(request);
+        }
+        true
+    }
+
+    /// Records `next` (a mirror shows it at once and hands it to the owner).
+    fn record(&self, next: Document, field: Option<&str>) {
+        if self.is_mirror() {
+            let changed = self.history.with_untracked(|h| *h.present() != next);
+            if !changed {
+                return;
+            }
+            let json = next.to_json();
+            self.history.update(|h| *h = History::new(next));
+            self.send(HostRequest::Commit { json, field: field.map(str::to_owned) });
+            return;
+        }
+        self.apply(|h| h.record(next, field));
+    }
+
+    /// Carries out what a mirror asked (the owner's side of the bridge). A document that does
+    /// not read is refused with the reason and changes nothing.
+    pub fn serve(&self, request: HostRequest) -> Result<(), String> {
+        match request {
+            HostRequest::Commit { json, field } => {
+                let document = Document::from_json(&json).map_err(|e| e.to_string())?;
+                self.apply(|h| h.record(document, field.as_deref()));
+            }
+            HostRequest::Seal => self.seal(),
+            HostRequest::Undo => self.undo(),
+            HostRequest::Redo => self.redo(),
+        }
+        Ok(())
     }
 
     /// The store, loaded from the console's IndexedDB database and saved there after every change,
@@ -197,19 +317,19 @@ impl DocumentStore {
     pub fn edit(&self, field: &str, change: impl FnOnce(&mut Document)) {
         let mut next = self.with_untracked(Document::clone);
         change(&mut next);
-        self.apply(|h| h.record(next, Some(field)));
+        self.record(next, Some(field));
     }
 
     /// Changes the document as one undo step of its own (adding or removing an object).
     pub fn change(&self, change: impl FnOnce(&mut Document)) {
         let mut next = self.with_untracked(Document::clone);
         change(&mut next);
-        self.apply(|h| h.record(next, None));
+        self.record(next, None);
     }
 
     /// Replaces the document (an import or a new start); undo brings the previous one back.
     pub fn replace(&self, document: Document) {
-        self.apply(|h| h.replace(document));
+        self.record(document, None);
     }
 
     /// Loads a saved document as the start of the history (nothing to undo).
@@ -236,15 +356,21 @@ impl DocumentStore {
 
     /// Ends coalescing of the current field's edits (it lost focus).
     pub fn seal(&self) {
-        self.history.update_untracked(History::seal);
+        if !self.send(HostRequest::Seal) {
+            self.history.update_untracked(History::seal);
+        }
     }
 
     pub fn undo(&self) {
-        self.apply(History::undo);
+        if !self.send(HostRequest::Undo) {
+            self.apply(History::undo);
+        }
     }
 
     pub fn redo(&self) {
-        self.apply(History::redo);
+        if !self.send(HostRequest::Redo) {
+            self.apply(History::redo);
+        }
     }
 
     pub fn can_undo(&self) -> bool {

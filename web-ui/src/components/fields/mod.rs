@@ -2,11 +2,12 @@
 //! `data-field-path` (so a finding can lead to it) and shows the findings about that exact path.
 
 mod checkbox_field;
-mod field_findings;
+pub mod field_findings;
 mod select_field;
 mod text_field;
 
 pub use checkbox_field::CheckboxField;
+pub use field_findings::FieldFindings;
 pub use select_field::SelectField;
 pub use text_field::TextField;
 

@@ -10,7 +10,7 @@ use leptos_router::components::{Route, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 
-use super::pages::{NotFound, Overview, SectionPage, SiteAndGateways};
+use super::pages::{NotFound, OnDemandPage, Overview, SectionPage, SiteAndGateways};
 use super::preflight_panel::PreflightPanel;
 use crate::document::{SaveState, use_document};
 use crate::field_focus::{focus_when_rendered, use_field_focus};
@@ -57,7 +57,7 @@ pub fn Shell() -> impl IntoView {
                         <Routes fallback=|| view! { <NotFound /> }>
                             <Route path=path!("/") view=Overview />
                             <Route path=path!("/site") view=SiteAndGateways />
-                            <Route path=path!("/boundary-groups") view=|| view! { <SectionPage page=Page::BoundaryGroups /> } />
+                            <Route path=path!("/boundary-groups") view=|| view! { <OnDemandPage page=Page::BoundaryGroups name="boundary-groups" /> } />
                             <Route path=path!("/client-settings") view=|| view! { <SectionPage page=Page::ClientSettings /> } />
                             <Route path=path!("/content") view=|| view! { <SectionPage page=Page::Content /> } />
                             <Route path=path!("/boot-images") view=|| view! { <SectionPage page=Page::BootImages /> } />
