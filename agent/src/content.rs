@@ -375,6 +375,11 @@ impl ContentCache {
         &self.root
     }
 
+    /// The cache's folder moved (with the state folder): what was verified stays verified.
+    pub fn set_root(&mut self, root: &Path) {
+        root.clone_into(&mut self.root);
+    }
+
     /// The local folder of a package.
     pub fn folder(&self, content: &ContentReference) -> Result<PathBuf, ContentError> {
         let id = local_path(&content.content_id).map_err(|message| ContentError {
@@ -394,13 +399,14 @@ impl ContentCache {
 
     /// Makes every file of `content` available and verified; returns the package's folder.
     /// `report` gets progress (at most about twice a second, and at the end of each file) and
-    /// notes for the log.
+    /// notes for the log, with the session, so what it reports can reach the relay while a file is
+    /// still arriving.
     pub fn fetch(
         &mut self,
         session: &mut Session,
         content: &ContentReference,
         retry: RetryPolicy,
-        report: &mut dyn FnMut(Report<'_>),
+        report: &mut dyn FnMut(Report<'_>, &mut Session),
     ) -> Result<PathBuf, ContentError> {
         let folder = self.folder(content)?;
         let total: u64 = content.files.iter().map(|f| f.size).sum();
@@ -427,10 +433,13 @@ impl ContentCache {
                 if size == file.size && actual.eq_ignore_ascii_case(&file.sha256) {
                     self.verified.insert(key.clone());
                 } else {
-                    report(Report::Note(&format!(
-                        "{} of {} in the cache does not match the policy any more; downloading it again",
-                        file.path, content.content_id
-                    )));
+                    report(
+                        Report::Note(&format!(
+                            "{} of {} in the cache does not match the policy any more; downloading it again",
+                            file.path, content.content_id
+                        )),
+                        session,
+                    );
                     let _ = fs::remove_file(&destination);
                 }
             }
@@ -451,37 +460,37 @@ impl ContentCache {
                 for base in sources.iter() {
                     let url = file_url(base, &file.path);
                     let client_started = Instant::now();
-                    let mut on_bytes = |have: u64| {
-                        let from = resumed_from.get().unwrap_or(have);
-                        resumed_from.set(Some(from));
-                        let now = Instant::now();
-                        if now.duration_since(last_shown) >= Duration::from_millis(500) {
-                            last_shown = now;
-                            let seconds = client_started.elapsed().as_secs_f64().max(0.001);
-                            report(Report::Progress(&Progress {
-                                content_id: content.content_id.clone(),
-                                file: file.path.clone(),
-                                done: done_before + have,
-                                total,
-                                rate: (have - from.min(have)) as f64 / seconds,
-                                finished: false,
-                            }));
-                        }
+                    // The download uses its own handle on the client, so the session stays free
+                    // for `report` (status messages go out while the file arrives).
+                    let mut attempt = |session: &mut Session| {
+                        let client = session.client().clone();
+                        let mut on_bytes = |have: u64| {
+                            let from = resumed_from.get().unwrap_or(have);
+                            resumed_from.set(Some(from));
+                            let now = Instant::now();
+                            if now.duration_since(last_shown) >= Duration::from_millis(500) {
+                                last_shown = now;
+                                let seconds = client_started.elapsed().as_secs_f64().max(0.001);
+                                let progress = Progress {
+                                    content_id: content.content_id.clone(),
+                                    file: file.path.clone(),
+                                    done: done_before + have,
+                                    total,
+                                    rate: (have - from.min(have)) as f64 / seconds,
+                                    finished: false,
+                                };
+                                report(Report::Progress(&progress), session);
+                            }
+                        };
+                        download_file(&client, &url, file, &destination, &mut on_bytes)
                     };
-                    outcome =
-                        download_file(session.client(), &url, file, &destination, &mut on_bytes);
+                    outcome = attempt(session);
                     if let Err(FileError::Relay(error)) = &outcome
                         && error.needs_new_token()
                     {
                         resumed_from.set(None);
                         outcome = match session.renew() {
-                            Ok(()) => download_file(
-                                session.client(),
-                                &url,
-                                file,
-                                &destination,
-                                &mut on_bytes,
-                            ),
+                            Ok(()) => attempt(session),
                             Err(error) => Err(FileError::Relay(error)),
                         };
                     }
@@ -505,14 +514,15 @@ impl ContentCache {
                         self.verified.insert(key.clone());
                         done_before += file.size;
                         let seconds = started.elapsed().as_secs_f64().max(0.001);
-                        report(Report::Progress(&Progress {
+                        let progress = Progress {
                             content_id: content.content_id.clone(),
                             file: file.path.clone(),
                             done: done_before,
                             total,
                             rate: file.size as f64 / seconds,
                             finished: true,
-                        }));
+                        };
+                        report(Report::Progress(&progress), session);
                         break;
                     }
                     Err(error) => {
@@ -547,12 +557,15 @@ impl ContentCache {
                         }
                         failures += 1;
                         let wait = retry.wait(failures);
-                        report(Report::Note(&format!(
-                            "{message}; attempt {} of {} in {} s",
-                            failures + 1,
-                            retry.count + 1,
-                            wait.as_secs()
-                        )));
+                        report(
+                            Report::Note(&format!(
+                                "{message}; attempt {} of {} in {} s",
+                                failures + 1,
+                                retry.count + 1,
+                                wait.as_secs()
+                            )),
+                            session,
+                        );
                         sleep(wait);
                     }
                 }
@@ -567,7 +580,7 @@ impl ContentCache {
         session: &mut Session,
         content: &ContentReference,
         retry: RetryPolicy,
-        report: &mut dyn FnMut(Report<'_>),
+        report: &mut dyn FnMut(Report<'_>, &mut Session),
     ) -> Result<Vec<String>, ContentError> {
         let mut failures = 0;
         let locations: ContentLocations = loop {
@@ -582,13 +595,16 @@ impl ContentCache {
                 {
                     failures += 1;
                     let wait = retry.wait(failures);
-                    report(Report::Note(&format!(
-                        "content {}: {error}; attempt {} of {} in {} s",
-                        content.content_id,
-                        failures + 1,
-                        retry.count + 1,
-                        wait.as_secs()
-                    )));
+                    report(
+                        Report::Note(&format!(
+                            "content {}: {error}; attempt {} of {} in {} s",
+                            content.content_id,
+                            failures + 1,
+                            retry.count + 1,
+                            wait.as_secs()
+                        )),
+                        session,
+                    );
                     sleep(wait);
                 }
                 Err(error) => {
@@ -602,17 +618,20 @@ impl ContentCache {
                 }
             }
         };
-        let client = session.client();
         let mut usable = Vec::new();
         for source in &locations.sources {
-            let on_relay =
-                (source.kind == SourceKind::Gateway).then(|| client.resolve(&source.url)).flatten();
+            let on_relay = (source.kind == SourceKind::Gateway)
+                .then(|| session.client().resolve(&source.url))
+                .flatten();
             match on_relay {
                 Some(url) => usable.push(format!("{}/{GATEWAY_FILES}", url.trim_end_matches('/'))),
-                None => report(Report::Note(&format!(
-                    "content {}: source {} ({:?}, {}) is not this relay; the device reaches only the relay over the internet",
-                    content.content_id, source.id, source.kind, source.url
-                ))),
+                None => report(
+                    Report::Note(&format!(
+                        "content {}: source {} ({:?}, {}) is not this relay; the device reaches only the relay over the internet",
+                        content.content_id, source.id, source.kind, source.url
+                    )),
+                    session,
+                ),
             }
         }
         if usable.is_empty() {

@@ -277,8 +277,10 @@ pub enum Event {
 /// lets it resume): the engine never carries on without a record of what it did.
 pub trait Observer {
     fn event(&mut self, event: &Event, state: &RunState) -> Result<(), String>;
-    /// Stores `state` durably (written atomically) before the engine goes on.
-    fn save(&mut self, state: &RunState) -> Result<(), String>;
+    /// Stores `state` durably (written atomically) before the engine goes on. The observer may
+    /// update the built-in variables that describe where it keeps things (`_SMSTSLogPath` when
+    /// the log moves).
+    fn save(&mut self, state: &mut RunState) -> Result<(), String>;
 }
 
 /// A step's result, kept in the state.

@@ -10,6 +10,7 @@
 //! counted once.
 
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -20,6 +21,7 @@ use crate::content::{ContentCache, ContentError, Progress, Report, RetryPolicy};
 use crate::engine::{Environment, ResolvedStep, StepError};
 use crate::executor::{Exit, Invocation, Machine};
 use crate::logfile::SmstsLog;
+use crate::platform::{ContentSource, Drives, StagedContent};
 use crate::relay::Session;
 use crate::status::{FlushReport, StatusQueue};
 
@@ -98,6 +100,21 @@ impl<'a> Outputs<'a> {
         error_code: Option<u32>,
         with_log: bool,
     ) -> Result<(), String> {
+        self.enqueue(deployment_id, step, state, progress, error_code, with_log)?;
+        self.flush(false)
+    }
+
+    /// Queues a status message durably (sent by the next flush).
+    #[allow(clippy::too_many_arguments)]
+    pub fn enqueue(
+        &mut self,
+        deployment_id: &str,
+        step: &str,
+        state: StepState,
+        progress: Option<u8>,
+        error_code: Option<u32>,
+        with_log: bool,
+    ) -> Result<(), String> {
         let post = StatusPost {
             message_id: String::new(),
             deployment_id: deployment_id.to_owned(),
@@ -111,7 +128,7 @@ impl<'a> Outputs<'a> {
         };
         self.queue.enqueue(post).map_err(|e| e.to_string())?;
         self.queued += 1;
-        self.flush(false)
+        Ok(())
     }
 
     /// Sends the queue in order if a relay is connected (`force`: even within the backoff).
@@ -119,16 +136,21 @@ impl<'a> Outputs<'a> {
         let Some(session) = self.session.clone() else {
             return Ok(());
         };
+        // A download holds the session and flushes through it (`flush_through`).
+        let Ok(mut session) = session.try_borrow_mut() else { return Ok(()) };
+        self.flush_through(&mut session, force)
+    }
+
+    /// Sends the queue in order through `session` (the one a running download holds), unless the
+    /// last try failed less than [`FLUSH_BACKOFF`] ago (`force`: even then).
+    pub fn flush_through(&mut self, session: &mut Session, force: bool) -> Result<(), String> {
         if !force && Instant::now() < self.next_flush {
             return Ok(());
         }
-        let report: FlushReport = {
-            // While a download holds the session, messages wait for the next flush.
-            let Ok(mut session) = session.try_borrow_mut() else { return Ok(()) };
-            self.queue
-                .flush(&mut |post: &StatusPost| session.post_status(post))
-                .map_err(|e| e.to_string())?
-        };
+        let report: FlushReport = self
+            .queue
+            .flush(&mut |post: &StatusPost| session.post_status(post))
+            .map_err(|e| e.to_string())?;
         self.sent += report.sent;
         if let Some(reason) = &report.stopped {
             self.next_flush = Instant::now() + FLUSH_BACKOFF;
@@ -153,7 +175,10 @@ impl<'a> Outputs<'a> {
                 "status",
             )?;
         }
-        self.session_notes()
+        for note in session.take_notes() {
+            self.log(Severity::Information, &note, "relay")?;
+        }
+        Ok(())
     }
 
     /// At the end of the run: tries to empty the queue, waiting between tries as `retry` says.
@@ -189,11 +214,48 @@ pub struct Fetching<'a, M> {
     online: Option<Online<'a>>,
 }
 
+/// Where downloaded content lives: the `content` folder of the state folder, which moves with it
+/// (a real run's state goes from the RAM disk to the Windows drive once the disk is partitioned,
+/// so an OS image never fills the RAM disk). Shared by the reporter that moves the state, the
+/// downloads, and the real machine, which hands the steps its Windows path.
+#[derive(Debug, Clone)]
+pub struct ContentHome(Rc<RefCell<(PathBuf, String)>>);
+
+impl ContentHome {
+    /// `host`: the folder on this machine; `windows`: its Windows path.
+    pub fn new(host: PathBuf, windows: String) -> Self {
+        ContentHome(Rc::new(RefCell::new((host, windows))))
+    }
+
+    pub fn host(&self) -> PathBuf {
+        self.0.borrow().0.clone()
+    }
+
+    pub fn windows(&self) -> String {
+        self.0.borrow().1.clone()
+    }
+
+    /// The state folder moved (its content with it).
+    pub fn move_to(&self, host: PathBuf, windows: String) {
+        *self.0.borrow_mut() = (host, windows);
+    }
+}
+
+/// A real run's content: the cache where it is now, every file verified in place before a step
+/// gets the folder.
+impl ContentSource for ContentHome {
+    fn fetch(&mut self, content: &ContentReference, drives: &Drives) -> Result<String, StepError> {
+        StagedContent { folder: self.windows() }.fetch(content, drives)
+    }
+}
+
 /// The parts of a run with a relay.
 #[derive(Debug)]
 pub struct Online<'a> {
     pub session: SharedSession,
     pub cache: ContentCache,
+    /// Where `cache` is now.
+    pub home: ContentHome,
     pub retry: RetryPolicy,
     pub outputs: Rc<RefCell<Outputs<'a>>>,
     pub deployment_id: String,
@@ -233,12 +295,17 @@ impl Online<'_> {
         let deployment_id = self.deployment_id.clone();
         let mut last_quarter = None;
         let mut report_error: Option<String> = None;
-        let mut report = |report: Report<'_>| {
+        let mut report = |report: Report<'_>, session: &mut Session| {
             let mut out = outputs.borrow_mut();
             let result = match report {
-                Report::Progress(progress) => {
-                    progress_report(&mut out, &deployment_id, step, progress, &mut last_quarter)
-                }
+                Report::Progress(progress) => progress_report(
+                    &mut out,
+                    session,
+                    &deployment_id,
+                    step,
+                    progress,
+                    &mut last_quarter,
+                ),
                 Report::Note(note) => {
                     out.say(&format!("      {note}"));
                     out.log(Severity::Warning, note, "content")
@@ -248,6 +315,7 @@ impl Online<'_> {
                 report_error.get_or_insert(e);
             }
         };
+        self.cache.set_root(&self.home.host());
         let mut session = self.session.borrow_mut();
         let result = self.cache.fetch(&mut session, content, self.retry, &mut report);
         drop(session);
@@ -282,9 +350,11 @@ impl Online<'_> {
     }
 }
 
-/// Shows progress on the screen (every report) and posts a `running` status at each quarter.
+/// Shows progress on the screen (every report) and posts a `running` status at each quarter,
+/// through the session the download holds, so it reaches the relay while the file arrives.
 fn progress_report(
     out: &mut Outputs<'_>,
+    session: &mut Session,
     deployment_id: &str,
     step: &str,
     progress: &Progress,
@@ -296,7 +366,7 @@ fn progress_report(
     if last_quarter.as_ref() != Some(&key) {
         *last_quarter = Some(key);
         out.log(Severity::Information, &progress.line(), "content")?;
-        out.status(
+        out.enqueue(
             deployment_id,
             &download_step(step, &progress.content_id),
             StepState::Running,
@@ -305,7 +375,9 @@ fn progress_report(
             false,
         )?;
     }
-    Ok(())
+    // Whatever waits in the queue (this message, or earlier ones the relay did not take) goes out
+    // now rather than after the download.
+    out.flush_through(session, false)
 }
 
 impl<M: Machine> Machine for Fetching<'_, M> {

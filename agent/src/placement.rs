@@ -96,8 +96,8 @@ fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
         if entry.file_type()?.is_dir() {
             copy_tree(&entry.path(), &target)?;
         } else {
-            let bytes = fs::read(entry.path())?;
-            crate::state::write_atomically(&target, &bytes)?;
+            // Streamed: the content cache moves with the state folder.
+            crate::state::copy_atomically(&entry.path(), &target)?;
         }
     }
     Ok(())

@@ -28,7 +28,7 @@ use crate::engine::{
 };
 use crate::executor::{DryRun, Machine, RecordedAction, StepExecutor};
 use crate::logfile::SmstsLog;
-use crate::online::{Fetching, Online, Outputs, SharedSession};
+use crate::online::{ContentHome, Fetching, Online, Outputs, SharedSession};
 use crate::placement::{Placed, SAVED_POLICY, check_resume_environment, move_folder};
 use crate::platform::{ContentSource, Drives, NoContent, RealMachine, StagedContent};
 use crate::probe::SystemProbe;
@@ -41,7 +41,8 @@ pub const DRY_RUN_RECORD: &str = "dry-run.json";
 /// A real run's record of the same (same format), in the state folder.
 pub const ACTION_RECORD: &str = "actions.json";
 
-/// The content cache inside the state folder (dry runs; Windows PE uses the RAM disk).
+/// The content cache inside the state folder; it moves with the state folder (a real run's goes
+/// from the RAM disk to the Windows drive once the disk is partitioned).
 pub const CONTENT_FOLDER: &str = "content";
 
 /// Where the policy comes from.
@@ -156,6 +157,8 @@ struct Reporter<'a> {
     sequence_name: String,
     /// A real run's placement: the state folder and the log move as ConfigMgr's do.
     placed: Option<Placed>,
+    /// The content cache, which moves with the state folder.
+    content_home: ContentHome,
 }
 
 fn percent(done: usize, total: usize) -> u8 {
@@ -319,16 +322,20 @@ impl Observer for Reporter<'_> {
         self.check_session()
     }
 
-    fn save(&mut self, state: &RunState) -> Result<(), String> {
+    fn save(&mut self, state: &mut RunState) -> Result<(), String> {
         self.state_file.save(state).map_err(|e| e.to_string())?;
-        self.place(state)
+        if self.place(state)? {
+            self.state_file.save(state).map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 }
 
 impl Reporter<'_> {
-    /// Moves the state folder and the log where they belong for `state` (a real run only).
-    fn place(&mut self, state: &RunState) -> Result<(), String> {
-        let Some(placed) = self.placed.as_mut() else { return Ok(()) };
+    /// Moves the state folder and the log where they belong for `state` (a real run only), and
+    /// points `_SMSTSLogPath` at the log's folder; true when `state` changed.
+    fn place(&mut self, state: &mut RunState) -> Result<bool, String> {
+        let Some(placed) = self.placed.as_mut() else { return Ok(false) };
         let wanted = placed.wanted_state_folder(state);
         if wanted != placed.state_folder {
             let (from, to) = (placed.host(&placed.state_folder)?, placed.host(&wanted)?);
@@ -339,6 +346,8 @@ impl Reporter<'_> {
                 )
             })?;
             let old = std::mem::replace(&mut placed.state_folder, wanted.clone());
+            self.content_home
+                .move_to(to.join(CONTENT_FOLDER), format!("{wanted}\\{CONTENT_FOLDER}"));
             self.state_file = StateFile::in_folder(&to).map_err(|e| e.to_string())?;
             self.out.borrow_mut().queue =
                 StatusQueue::open(&to.join("status")).map_err(|e| e.to_string())?;
@@ -347,7 +356,7 @@ impl Reporter<'_> {
                 &format!("The task sequence state moved from {old} to {wanted}"),
             )?;
         }
-        let Some(placed) = self.placed.as_mut() else { return Ok(()) };
+        let Some(placed) = self.placed.as_mut() else { return Ok(false) };
         let wanted = placed.wanted_log_folder(state);
         if wanted != placed.log_folder {
             let to = placed.host(&wanted)?;
@@ -359,7 +368,13 @@ impl Reporter<'_> {
                 .map_err(|e| format!("cannot move smsts.log from {old} to {wanted}: {e}"))?;
             self.log(Severity::Information, &format!("smsts.log moved from {old} to {wanted}"))?;
         }
-        Ok(())
+        // Set after a move, and after a restart (the saved value is the folder of before).
+        let Some(placed) = self.placed.as_ref() else { return Ok(false) };
+        if state.variables.get(crate::variables::LOG_PATH) == Some(placed.log_folder.as_str()) {
+            return Ok(false);
+        }
+        state.variables.set_built_in(crate::variables::LOG_PATH, placed.log_folder.clone());
+        Ok(true)
     }
 
     /// The state folder on the host.
@@ -526,6 +541,14 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
     let retry = RetryPolicy::from_variables(&policy.variables)?;
 
     let queue = StatusQueue::open(&state_folder.join("status")).map_err(|e| e.to_string())?;
+    // Downloads land in the state folder's cache, wherever the state folder is at the time.
+    let content_home = ContentHome::new(
+        state_folder.join(CONTENT_FOLDER),
+        match &placed {
+            Some(placed) => format!("{}\\{CONTENT_FOLDER}", placed.state_folder),
+            None => state_folder.join(CONTENT_FOLDER).display().to_string(),
+        },
+    );
     let engine = Engine::new(sequence.clone());
     let outputs = Rc::new(RefCell::new(Outputs::new(log, queue, screen, session.clone())));
     let mut reporter = Reporter {
@@ -533,6 +556,7 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
         state_file: state_file.clone(),
         sequence_name: sequence.name.clone(),
         placed: placed.clone(),
+        content_home: content_home.clone(),
     };
 
     let saved = state_file.load().map_err(|e| e.to_string())?;
@@ -600,11 +624,11 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
         })?,
         Err(_) => Vec::new(),
     };
-    let cache_folder = state_folder.join(CONTENT_FOLDER);
     let online = || {
         session.as_ref().map(|session| Online {
             session: Rc::clone(session),
-            cache: ContentCache::new(&cache_folder),
+            cache: ContentCache::new(&content_home.host()),
+            home: content_home.clone(),
             retry,
             outputs: Rc::clone(&outputs),
             deployment_id: policy.deployment_id.clone(),
@@ -633,9 +657,7 @@ pub fn run(options: &RunOptions, screen: &mut dyn std::io::Write) -> Result<RunE
             // Content from the relay lands in the cache and is handed to the machine from there
             // (verified again where it lies); offline, from the staged folder.
             let content: Box<dyn ContentSource> = match (&session, &options.staged_content) {
-                (Some(_), _) => {
-                    Box::new(StagedContent { folder: cache_folder.display().to_string() })
-                }
+                (Some(_), _) => Box::new(content_home.clone()),
                 (None, Some(folder)) => Box::new(StagedContent { folder: folder.clone() }),
                 (None, None) => Box::new(NoContent),
             };

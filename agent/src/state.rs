@@ -35,6 +35,31 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Copies the file `from` to `to` the way [`write_atomically`] writes: streamed (content can be
+/// gigabytes) into a temporary file beside `to`, flushed, renamed.
+pub fn copy_atomically(from: &Path, to: &Path) -> io::Result<()> {
+    let folder = to.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = to
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    let mut temporary_name = file_name.to_os_string();
+    temporary_name.push(format!(".{}.tmp", std::process::id()));
+    let temporary = folder.join(temporary_name);
+    let result = (|| {
+        let mut source = File::open(from)?;
+        let mut file = File::create(&temporary)?;
+        io::copy(&mut source, &mut file)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temporary, to)?;
+        sync_folder(folder)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
 /// Makes a rename in `folder` durable (Unix needs the folder itself flushed; Windows cannot open a
 /// folder as a file and commits the rename with the file system's journal).
 fn sync_folder(folder: &Path) -> io::Result<()> {

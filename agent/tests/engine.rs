@@ -54,7 +54,7 @@ impl Observer for Recorder {
         self.events.push(event.clone());
         Ok(())
     }
-    fn save(&mut self, state: &RunState) -> Result<(), String> {
+    fn save(&mut self, state: &mut RunState) -> Result<(), String> {
         self.saved.push(state.clone());
         Ok(())
     }

@@ -17,9 +17,10 @@ mod dry_run_fixture;
 mod real_fixture;
 
 use dry_run_fixture::{fixture, scratch};
-use osdgate_agent::engine::{Environment, ResolvedStep};
+use osdgate_agent::engine::{Environment, ResolvedStep, RunState};
 use osdgate_agent::executor::{Action, Invocation, Machine, RecordedAction, TIMEOUT_ERROR};
 use osdgate_agent::platform::{Drives, HASH_MISMATCH_ERROR, NoContent, RealMachine, StagedContent};
+use osdgate_agent::variables::LOG_PATH;
 use osdgate_model::api::{ContentFile, ContentReference};
 use osdgate_model::model::StepType;
 
@@ -309,6 +310,12 @@ fn real_run_places_state_and_log_as_configmgr_and_finds_them_after_the_restart()
         .map(|s| (*s).to_owned())
         .collect()
     };
+    // `_SMSTSLogPath` as the saved state has it: where the log is now.
+    let log_path = |state: &Path| -> String {
+        let state: RunState =
+            serde_json::from_slice(&std::fs::read(state.join("state.json")).unwrap()).unwrap();
+        state.variables.get(LOG_PATH).unwrap_or_default().to_owned()
+    };
     let run = |args: &[String]| {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let output = agent(&args, &log);
@@ -329,6 +336,7 @@ fn real_run_places_state_and_log_as_configmgr_and_finds_them_after_the_restart()
         assert!(on_disk.join(file).is_file(), "{file} on the Windows drive");
     }
     assert!(!drives.join("x/Windows/Temp/SMSTSLog/smsts.log").exists());
+    assert_eq!(log_path(&on_disk), "W:\\_SMSTaskSequence\\Logs\\Smstslog");
     let winpe_log = std::fs::read(on_disk.join("Logs/Smstslog/smsts.log")).unwrap();
     let parsed = osdgate_model::cmtrace::read_log(&winpe_log);
     assert!(parsed.skipped.is_empty());
@@ -361,11 +369,13 @@ fn real_run_places_state_and_log_as_configmgr_and_finds_them_after_the_restart()
         "the full OS's log folder"
     );
     assert!(!drives.join("c/_SMSTaskSequence/Logs/Smstslog/smsts.log").exists());
+    assert_eq!(log_path(&drives.join("c/_SMSTaskSequence")), "C:\\Windows\\CCM\\Logs\\SMSTSLog");
 
     let (code, text) = run(&common(&saved_policy));
     assert_eq!(code, Some(0), "{text}");
     let final_log = std::fs::read(drives.join("c/Windows/CCM/Logs/smsts.log")).unwrap();
     assert!(!drives.join("c/Windows/CCM/Logs/SMSTSLog/smsts.log").exists());
+    assert_eq!(log_path(&drives.join("c/_SMSTaskSequence")), "C:\\Windows\\CCM\\Logs");
     let parsed = osdgate_model::cmtrace::read_log(&final_log);
     assert!(parsed.skipped.is_empty());
     let messages: Vec<&str> = parsed.records.iter().map(|r| r.record.message.as_str()).collect();

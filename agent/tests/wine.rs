@@ -17,24 +17,12 @@ use std::process::Command;
 mod dry_run_fixture;
 #[path = "common/real_fixture.rs"]
 mod real_fixture;
+#[path = "common/wine_env.rs"]
+mod wine_env;
 
 use dry_run_fixture::{fixture, scratch};
 use osdgate_agent::executor::{Action, RecordedAction};
-
-fn wine_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("OSDGATE_WINE") {
-        return PathBuf::from(path);
-    }
-    ["/usr/lib/wine/wine64", "/usr/bin/wine64", "/usr/bin/wine"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .expect("Wine is missing: install the Debian package wine64 (cargo xtask test does), or set OSDGATE_WINE")
-}
-
-fn windows_path(path: &Path) -> String {
-    format!("Z:{}", path.display()).replace('/', "\\")
-}
+use wine_env::{copy_prefix, mingw, windows_path, wine_binary};
 
 #[test]
 #[ignore = "needs the cross-built Windows agent: run by `cargo xtask test` (OSDGATE_AGENT_WINDOWS_EXE)"]
@@ -107,57 +95,6 @@ fn windows_agent_dry_run_under_wine_matches_linux() {
     let log = std::fs::read(wine_state.join("logs/smsts.log")).unwrap();
     assert!(osdgate_model::cmtrace::read_log(&log).skipped.is_empty());
     std::fs::remove_dir_all(&folder).unwrap();
-}
-
-/// An initialized Wine prefix, made once per Wine version in the test's target folder and copied
-/// for each test (initializing one takes about 20 s; a copy, a fraction of a second).
-fn template_prefix() -> &'static Path {
-    static TEMPLATE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    TEMPLATE.get_or_init(|| {
-        let wine = wine_binary();
-        let version = Command::new(&wine).arg("--version").output().unwrap();
-        let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
-        let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wine-prefix-template");
-        let marker = folder.join("osdgate-wine-version");
-        if std::fs::read_to_string(&marker).is_ok_and(|v| v == version) {
-            return folder.join("prefix");
-        }
-        let _ = std::fs::remove_dir_all(&folder);
-        std::fs::create_dir_all(&folder).unwrap();
-        let prefix = folder.join("prefix");
-        let init = Command::new(&wine)
-            .args(["cmd.exe", "/c", "exit"])
-            .env("WINEPREFIX", &prefix)
-            .env("WINEDEBUG", "-all")
-            .output()
-            .unwrap();
-        let _ = Command::new(wine.with_file_name("wineserver"))
-            .arg("-k")
-            .env("WINEPREFIX", &prefix)
-            .status();
-        assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
-        std::fs::write(&marker, version).unwrap();
-        prefix
-    })
-}
-
-/// Copies the initialized prefix to `prefix` (symbolic links kept: `dosdevices` is made of them).
-fn copy_prefix(prefix: &Path) {
-    let copied = Command::new("cp").arg("-a").arg(template_prefix()).arg(prefix).status().unwrap();
-    assert!(copied.success(), "cannot copy the Wine prefix to {}", prefix.display());
-}
-
-/// Builds a mingw program from `tests/wine/NAME.c` into `output`.
-fn mingw(source: &str, output: &Path, extra: &[&str]) {
-    let source_folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wine");
-    let built = Command::new("x86_64-w64-mingw32-gcc")
-        .args(["-O2", "-o"])
-        .arg(output)
-        .arg(source_folder.join(source))
-        .args(extra.iter().map(|e| if e.ends_with(".def") { source_folder.join(e).into_os_string() } else { (*e).into() }))
-        .status()
-        .expect("mingw is missing: install the Debian package gcc-mingw-w64-x86-64 (cargo xtask test does)");
-    assert!(built.success(), "{source} did not build");
 }
 
 /// A Wine prefix with drives X:, W: and S: mapped to folders of `drives` (Windows PE's RAM disk and

@@ -44,6 +44,9 @@ struct Tricks {
     lose_status_answer: AtomicBool,
     /// Revoke every device when the next file download arrives.
     revoke_devices: AtomicBool,
+    /// Send file bodies over 1 MiB slowly (128 KiB every 100 ms), like a slow line, and note
+    /// when each one is complete (`END GET ...`).
+    pace_files: AtomicBool,
     /// Every request line and Range header seen.
     seen: Mutex<Vec<String>>,
 }
@@ -149,6 +152,15 @@ fn serve_one(stream: TcpStream, relay: &Relay, tricks: &Tricks) -> std::io::Resu
         stream.flush()?;
         // The relay goes away in the middle of the file.
         return stream.shutdown(std::net::Shutdown::Both);
+    }
+    if is_file && bytes.len() > 1024 * 1024 && tricks.pace_files.load(Ordering::SeqCst) {
+        for piece in bytes.chunks(128 * 1024) {
+            stream.write_all(piece)?;
+            stream.flush()?;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        tricks.seen.lock().unwrap().push(format!("END {method} {target}"));
+        return Ok(());
     }
     stream.write_all(&bytes)?;
     stream.flush()
@@ -614,5 +626,109 @@ fn an_expired_medium_is_refused_by_the_relay() {
     );
     let message = end.unwrap_err();
     assert!(message.contains("it has expired"), "{message}");
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+/// Status messages queued while a file downloads reach the relay while it still arrives, not
+/// after it (the download no longer keeps the session to itself).
+#[test]
+fn status_messages_are_sent_while_a_download_runs() {
+    let front = Front::start(Relay::new());
+    let document = publish_example(&front, 2 * 1024 * 1024);
+    let folder = scratch("paced");
+    let bundle = medium(&front, &document, &folder, 13);
+    let password = password_file(&folder, PASSWORD);
+    front.tricks.pace_files.store(true, Ordering::SeqCst);
+    let mut screen = Vec::new();
+    let end = run(
+        &options(&front.url(), &bundle, &folder.join("state"), &password, DEVICE_GUID),
+        &mut screen,
+    );
+    assert_eq!(end, Ok(RunEnd::Completed), "{}", String::from_utf8_lossy(&screen));
+    let seen = front.tricks.seen.lock().unwrap().clone();
+    let start = seen
+        .iter()
+        .position(|s| s.starts_with("GET ") && s.contains("/files/install.wim"))
+        .expect("the image was downloaded");
+    let end = seen
+        .iter()
+        .position(|s| s.starts_with("END GET ") && s.contains("/files/install.wim"))
+        .expect("the image's download ended");
+    let during: Vec<&String> =
+        seen[start..end].iter().filter(|s| s.starts_with("POST /api/v1/status")).collect();
+    assert!(!during.is_empty(), "no status message while the image arrived: {seen:#?}");
+    let running = front
+        .statuses()
+        .into_iter()
+        .filter(|m| m.state == StepState::Running && m.step.contains("downloading ABC00010"))
+        .count();
+    assert!(running >= 2, "progress messages of the image: {running}");
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+/// A real run (Windows tools replaced by shell stand-ins, drive letters as folders) downloads
+/// content into the state folder where it is at the time: on the Windows drive once the disk is
+/// partitioned, never the RAM disk, and the steps get that path.
+#[cfg(unix)]
+#[test]
+fn a_real_run_downloads_content_to_the_windows_drive() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let front = Front::start(Relay::new());
+    let document = publish_example(&front, 300_000);
+    let folder = scratch("real-content");
+    let bundle = medium(&front, &document, &folder, 15);
+    let password = password_file(&folder, PASSWORD);
+    let tools = folder.join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    for name in
+        ["diskpart.exe", "dism.exe", "bcdboot.exe", "robocopy.exe", "wpeutil.exe", "cmd.exe"]
+    {
+        let path = tools.join(name);
+        std::fs::write(&path, "#!/bin/sh\nexit 0\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let drives = folder.join("drives");
+    std::fs::create_dir_all(drives.join("x")).unwrap();
+    let options = RunOptions {
+        dry_run: false,
+        place_automatically: true,
+        drive_root: Some(drives.clone()),
+        tools: vec![tools],
+        ..options(&front.url(), &bundle, &folder.join("unused"), &password, DEVICE_GUID)
+    };
+    let mut screen = Vec::new();
+    let end = run(&options, &mut screen);
+    let screen = String::from_utf8_lossy(&screen).into_owned();
+    assert_eq!(end, Ok(RunEnd::Restarting), "{screen}");
+
+    assert!(!drives.join("x/_SMSTaskSequence").exists(), "the state left the RAM disk");
+    let on_disk = drives.join("w/_SMSTaskSequence");
+    let image = &document.content.iter().find(|c| c.id == "ABC00010").unwrap().files[0];
+    let bytes = std::fs::read(on_disk.join("content/ABC00010/install.wim")).unwrap();
+    assert_eq!(hex(&Sha256::digest(&bytes)), image.sha256);
+    let record: Vec<RecordedAction> =
+        serde_json::from_slice(&std::fs::read(on_disk.join("actions.json")).unwrap()).unwrap();
+    let content_path = record
+        .iter()
+        .find_map(|r| match &r.action {
+            Action::Content { content_id, path, .. } if content_id == "ABC00010" => Some(path),
+            _ => None,
+        })
+        .expect("the image's content in the record");
+    assert_eq!(content_path, "W:\\_SMSTaskSequence\\content\\ABC00010");
+    let apply = record
+        .iter()
+        .find_map(|r| match &r.action {
+            Action::Command { command_line, .. } if command_line.contains("/Apply-Image") => {
+                Some(command_line)
+            }
+            _ => None,
+        })
+        .expect("DISM /Apply-Image in the record");
+    assert!(
+        apply.contains("/ImageFile:W:\\_SMSTaskSequence\\content\\ABC00010\\install.wim"),
+        "{apply}"
+    );
     std::fs::remove_dir_all(&folder).unwrap();
 }

@@ -108,6 +108,19 @@ pub fn run(root: &Path) -> Result<ExitCode> {
             eprintln!("xtask: Playwright not run: the wasm32 build failed (counted as a failure)");
             record("playwright", Counts::check(false));
         }
+        if built.is_ok() {
+            step("agent journey against wrangler dev (the relay stopped and started mid-download)");
+            let counts = agent_journey(root, tools).unwrap_or_else(|error| {
+                eprintln!("xtask: the agent journey against wrangler dev could not run: {error:#}");
+                Counts::check(false)
+            });
+            record("agent journey", counts);
+        } else {
+            eprintln!(
+                "xtask: agent journey not run: the wasm32 build failed (counted as a failure)"
+            );
+            record("agent journey", Counts::check(false));
+        }
     }
 
     let mut total = Counts::default();
@@ -267,6 +280,52 @@ fn playwright(root: &Path, tools: &Tools) -> Result<Counts> {
     }
     if counts.passed + counts.failed == 0 {
         eprintln!("xtask: Playwright ran no test");
+        counts.failed += 1;
+    }
+    Ok(counts)
+}
+
+/// The device's journey against the real edge runtime (`agent/tests/wrangler_journey.rs`): the
+/// test starts, stops and restarts `wrangler dev` itself (the relay goes away mid-download), so
+/// this step prepares what it needs — migrated local state to copy, the secrets, the admin token —
+/// and names the binaries: the CLI that builds the medium and the Windows agent the medium carries.
+fn agent_journey(root: &Path, tools: &Tools) -> Result<Counts> {
+    let target = build::target_dir(root)?;
+    let windows_agent = target.join("x86_64-pc-windows-gnu/debug/osdgate-agent.exe");
+    if !cargo(root, &["build", "-p", "osdgate-cli", "--bin", "osdgate"])
+        || !cargo(root, &["build", "-p", "osdgate-agent", "--target", "x86_64-pc-windows-gnu"])
+    {
+        eprintln!("xtask: the CLI or the Windows agent did not build");
+        return Ok(Counts::check(false));
+    }
+    let temp = TempDir::new("journey")?;
+    let state = temp.0.join("state");
+    let env_file = temp.0.join("secrets.env");
+    let values = secrets::write_env_file(root, &env_file)?;
+    let admin_token = values
+        .iter()
+        .find(|(name, _)| name == "ADMIN_TOKEN")
+        .map(|(_, value)| value.clone())
+        .context("no ADMIN_TOKEN")?;
+    wrangler::apply_migrations(root, tools, &state)?;
+    let mut command = Command::new("cargo");
+    command
+        .current_dir(root)
+        .args(["test", "-p", "osdgate-agent", "--test", "wrangler_journey", "--"])
+        .args(["--ignored", "--test-threads=1", "--nocapture"])
+        .env("OSDGATE_WRANGLER", tools.node_bin.join("wrangler"))
+        .env("OSDGATE_WRANGLER_STATE", &state)
+        .env("OSDGATE_WRANGLER_ENV_FILE", &env_file)
+        .env("OSDGATE_ADMIN_TOKEN", admin_token)
+        .env("OSDGATE_CLI_EXE", target.join("debug/osdgate"))
+        .env("OSDGATE_AGENT_WINDOWS_EXE", &windows_agent);
+    let (status, output) = process::tee(&mut command)?;
+    let mut counts = summary::parse_libtest(&output);
+    if !status.success() && counts.failed == 0 {
+        counts.failed += 1;
+    }
+    if counts.passed + counts.failed == 0 {
+        eprintln!("xtask: the agent journey ran no test");
         counts.failed += 1;
     }
     Ok(counts)

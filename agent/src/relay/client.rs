@@ -75,7 +75,8 @@ impl RelayError {
     }
 }
 
-/// The relay client.
+/// The relay client. A clone shares the connection pool and carries the token of the moment.
+#[derive(Clone)]
 pub struct RelayClient {
     http: ureq::Agent,
     origin: RelayOrigin,
