@@ -244,18 +244,35 @@ impl Drop for TempDir {
     }
 }
 
+/// A relay's local state for one suite: a temporary folder, the secrets written into its env file
+/// (the admin token kept for the suite's requests) and the D1 migrations applied to its state.
+struct FreshRelay {
+    temp: TempDir,
+    state: PathBuf,
+    env_file: PathBuf,
+    admin_token: String,
+}
+
+impl FreshRelay {
+    fn prepare(root: &Path, tools: &Tools, label: &str) -> Result<Self> {
+        let temp = TempDir::new(label)?;
+        let state = temp.0.join("state");
+        let env_file = temp.0.join("secrets.env");
+        let values = secrets::write_env_file(root, &env_file)?;
+        let admin_token = values
+            .into_iter()
+            .find(|(name, _)| name == "ADMIN_TOKEN")
+            .map(|(_, value)| value)
+            .context("no ADMIN_TOKEN")?;
+        wrangler::apply_migrations(root, tools, &state)?;
+        Ok(FreshRelay { temp, state, env_file, admin_token })
+    }
+}
+
 /// Fresh state, migrations, `wrangler dev` on a free port, then the Playwright suite against it.
 fn playwright(root: &Path, tools: &Tools) -> Result<Counts> {
-    let temp = TempDir::new("test")?;
-    let state = temp.0.join("state");
-    let env_file = temp.0.join("secrets.env");
-    let values = secrets::write_env_file(root, &env_file)?;
-    let admin_token = values
-        .iter()
-        .find(|(name, _)| name == "ADMIN_TOKEN")
-        .map(|(_, value)| value.clone())
-        .context("no ADMIN_TOKEN")?;
-    wrangler::apply_migrations(root, tools, &state)?;
+    let FreshRelay { temp, state, env_file, admin_token } =
+        FreshRelay::prepare(root, tools, "test")?;
     let port = wrangler::free_port()?;
     let relay = wrangler::start(root, tools, port, &state, &env_file)?;
     let report = temp.0.join("playwright.json");
@@ -298,16 +315,9 @@ fn agent_journey(root: &Path, tools: &Tools) -> Result<Counts> {
         eprintln!("xtask: the CLI or the Windows agent did not build");
         return Ok(Counts::check(false));
     }
-    let temp = TempDir::new("journey")?;
-    let state = temp.0.join("state");
-    let env_file = temp.0.join("secrets.env");
-    let values = secrets::write_env_file(root, &env_file)?;
-    let admin_token = values
-        .iter()
-        .find(|(name, _)| name == "ADMIN_TOKEN")
-        .map(|(_, value)| value.clone())
-        .context("no ADMIN_TOKEN")?;
-    wrangler::apply_migrations(root, tools, &state)?;
+    // `_temp` holds the folder until the step ends (dropping it deletes the state).
+    let FreshRelay { temp: _temp, state, env_file, admin_token } =
+        FreshRelay::prepare(root, tools, "journey")?;
     let mut command = Command::new("cargo");
     command
         .current_dir(root)
