@@ -7,6 +7,7 @@ pub mod content;
 pub mod engine;
 pub mod executor;
 pub mod generate;
+pub mod identity;
 pub mod logfile;
 pub mod online;
 pub mod placement;

@@ -88,6 +88,13 @@ enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 10)]
         connect_retry_delay: u64,
     },
+    /// Prints the SMBIOS UUID and MAC address this device registers with, as a document's
+    /// `devices[]` entry writes them (to name the device in a deployment before it starts).
+    ///
+    /// Windows and Windows PE: the UUID the boot loader keeps in HKLM\SYSTEM\HardwareConfig
+    /// (LastConfig) and the first adapter's physical address in `ipconfig /all`. Exits with 1 when
+    /// neither can be read.
+    Identity,
 }
 
 fn main() -> ExitCode {
@@ -114,10 +121,17 @@ fn main() -> ExitCode {
             let policy = match policy {
                 Some(file) => PolicySource::File(file),
                 None => {
-                    let mut identity = HardwareIdentity::of_this_machine();
-                    if smbios_guid.is_some() || mac.is_some() {
-                        identity = HardwareIdentity { smbios_guid, mac };
-                    }
+                    let identity = if smbios_guid.is_some() || mac.is_some() {
+                        match HardwareIdentity::given(smbios_guid.as_deref(), mac.as_deref()) {
+                            Ok(identity) => identity,
+                            Err(error) => {
+                                eprintln!("osdgate-agent: {error}");
+                                return ExitCode::from(2);
+                            }
+                        }
+                    } else {
+                        HardwareIdentity::of_this_machine()
+                    };
                     PolicySource::Relay {
                         password: password_file
                             .map_or(PasswordSource::Prompt, PasswordSource::File),
@@ -155,6 +169,25 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+        Command::Identity => {
+            let identity = HardwareIdentity::of_this_machine();
+            // TOML lines to paste into the device's `[[devices]]` entry.
+            match &identity.smbios_guid {
+                Some(guid) => println!("smbios_guid = \"{guid}\""),
+                None => println!("# smbios_guid: not readable on this machine"),
+            }
+            match &identity.mac {
+                Some(mac) => println!("mac_addresses = [\"{mac}\"]"),
+                None => println!("# mac_addresses: not readable on this machine"),
+            }
+            if identity.is_empty() {
+                eprintln!(
+                    "osdgate-agent: neither the SMBIOS UUID nor a MAC address can be read here; give them to `run` with --smbios-guid or --mac"
+                );
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
         }
     }
 }

@@ -355,3 +355,44 @@ fn windows_agent_conditions_under_wine() {
     real_fixture::check_condition_run(&stdout, &ran);
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+#[test]
+#[ignore = "needs the cross-built Windows agent: run by `cargo xtask test` (OSDGATE_AGENT_WINDOWS_EXE)"]
+fn windows_agent_reads_its_identity_under_wine() {
+    let folder = scratch("wine-identity");
+    let machine = WineMachine::new(&folder);
+    // What the Windows boot loader writes from the firmware's SMBIOS type 1 on every boot.
+    let added = machine
+        .command()
+        .args(["reg.exe", "add", "HKLM\\SYSTEM\\HardwareConfig", "/v", "LastConfig"])
+        .args(["/t", "REG_SZ", "/d", "{4c4c4544-0042-3510-8052-b4c04f4b4e32}", "/f"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let output = machine.agent(&["identity"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("smbios_guid = \"4C4C4544-0042-3510-8052-B4C04F4B4E32\""),
+        "{stdout}\n{stderr}"
+    );
+    // Wine's ipconfig lists the host's adapters: the MAC must be one of this host's real ones.
+    let host_macs: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("address")).ok())
+        .filter_map(|text| osdgate_model::model::normalize_mac(&text))
+        .filter(|mac| mac != "00:00:00:00:00:00")
+        .collect();
+    if host_macs.is_empty() {
+        assert!(stdout.contains("# mac_addresses: not readable"), "{stdout}");
+    } else {
+        let line =
+            stdout.lines().find(|l| l.starts_with("mac_addresses = [")).unwrap_or_else(|| {
+                panic!("no MAC read although the host has {host_macs:?}: {stdout}\n{stderr}")
+            });
+        assert!(host_macs.iter().any(|mac| line.contains(mac.as_str())), "{line} vs {host_macs:?}");
+    }
+    std::fs::remove_dir_all(&folder).unwrap();
+}

@@ -8,7 +8,9 @@ mod support;
 use std::net::IpAddr;
 
 use axum::http::StatusCode;
-use osdgate_model::model::{Boundary, Document, normalize_guid, normalize_mac};
+use osdgate_model::model::{
+    Boundary, Document, is_placeholder_guid, normalize_guid, normalize_mac,
+};
 use serde_json::{Value, json};
 use support::{Relay, signing_key};
 
@@ -96,9 +98,12 @@ async fn relay_and_preflight_agree_on_every_identifier_form() {
         "4C4C4544-0042-3510-8052",
         "4C4C4544-0042-3510-8052-B4C04F4B4E3Z",
         "4C4C4544-00423-510-8052-B4C04F4B4E32",
+        "00000000-0000-0000-0000-000000000000",
+        "{ffffffff-ffff-ffff-ffff-ffffffffffff}",
     ];
     for (n, guid) in guids.into_iter().enumerate() {
-        let model = normalize_guid(guid);
+        // What preflight accepts in a document's devices[] is what a device may register with.
+        let model = normalize_guid(guid).filter(|g| !is_placeholder_guid(g));
         relay.advance(60_000);
         let reply = relay
             .register_device(

@@ -395,6 +395,12 @@ fn cases() -> Vec<(&'static str, &'static str, Mutation, &'static [&'static str]
         ),
         ("OSDG-DEVICE-002", BOOT, |d| d.devices[0].mac_addresses.push("00:1A:2B".into()), &[]),
         (
+            "OSDG-DEVICE-002",
+            BOOT,
+            |d| d.devices[0].smbios_guid = Some("{ffffffff-ffff-ffff-ffff-ffffffffffff}".into()),
+            &[],
+        ),
+        (
             "OSDG-DEVICE-003",
             BOOT,
             |d| {

@@ -7,7 +7,10 @@ mod trust;
 
 pub use client::{RelayClient, RelayError};
 pub use session::{
-    ConnectError, ConnectOptions, ConnectRetry, DEVICE_FILE, HardwareIdentity, PASSWORD_ATTEMPTS,
-    PasswordSource, Session, open_media_key,
+    ConnectError, ConnectOptions, ConnectRetry, DEVICE_FILE, PASSWORD_ATTEMPTS, PasswordSource,
+    Session, open_media_key,
 };
 pub use trust::{RelayOrigin, RelayTrust, relay_trust};
+
+/// Where the identity a device registers with comes from: [`crate::identity`].
+pub use crate::identity::HardwareIdentity;

@@ -32,6 +32,7 @@ use zeroize::Zeroizing;
 
 use super::client::{RelayClient, RelayError};
 use super::trust::{RelayOrigin, relay_trust};
+use crate::identity::HardwareIdentity;
 use crate::state::write_atomically;
 use crate::status::SendOutcome;
 
@@ -48,44 +49,6 @@ pub enum PasswordSource {
     Prompt,
     /// The first line of a file (tests, and scripted runs).
     File(PathBuf),
-}
-
-/// The identity the device claims when it registers (SMBIOS UUID and/or MAC).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HardwareIdentity {
-    pub smbios_guid: Option<String>,
-    pub mac: Option<String>,
-}
-
-impl HardwareIdentity {
-    /// Reads this machine's identity where the platform exposes it without privileges: Linux's
-    /// DMI product UUID (root only) and the first real network adapter's MAC.
-    /// (Windows: not read yet; give `--smbios-guid`/`--mac`.)
-    pub fn of_this_machine() -> Self {
-        #[cfg(target_os = "linux")]
-        {
-            let smbios_guid = std::fs::read_to_string("/sys/class/dmi/id/product_uuid")
-                .ok()
-                .map(|t| t.trim().to_ascii_uppercase())
-                .filter(|t| !t.is_empty());
-            let mut adapters: Vec<_> = std::fs::read_dir("/sys/class/net")
-                .map(|entries| entries.flatten().map(|e| e.path()).collect())
-                .unwrap_or_default();
-            adapters.sort();
-            let mac = adapters.iter().find_map(|path| {
-                let mac = std::fs::read_to_string(path.join("address")).ok()?;
-                let mac = mac.trim().to_ascii_uppercase();
-                (mac.len() == 17 && mac != "00:00:00:00:00:00").then_some(mac)
-            });
-            HardwareIdentity { smbios_guid, mac }
-        }
-        #[cfg(not(target_os = "linux"))]
-        HardwareIdentity::default()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.smbios_guid.is_none() && self.mac.is_none()
-    }
 }
 
 /// How patiently to reach the relay before the policy (and its retry variables) is known.

@@ -29,6 +29,20 @@ pub fn normalize_smbios_guid(value: &str) -> Result<String, ApiError> {
     })
 }
 
+/// An SMBIOS UUID a device may register with: well formed and not the placeholder of firmware
+/// without a UUID, which every such machine reports (binding it to one device key would hand that
+/// device the identity of every other such machine).
+fn claimable_smbios_guid(value: &str) -> Result<String, ApiError> {
+    let guid = normalize_smbios_guid(value)?;
+    if osdgate_model::model::is_placeholder_guid(&guid) {
+        return Err(ApiError::unprocessable(
+            ErrorCode::InvalidSmbiosGuid,
+            "smbios_guid is the all-0 or all-F placeholder of firmware without a UUID; register with mac instead",
+        ));
+    }
+    Ok(guid)
+}
+
 /// MAC address as `AA:BB:CC:DD:EE:FF` (the model's rule, the same preflight applies to documents:
 /// `:` or `-` separated, or 12 bare hex digits), or a clear refusal.
 pub fn normalize_mac(value: &str) -> Result<String, ApiError> {
@@ -96,7 +110,7 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<DeviceRegistered>), ApiError> {
     let media_id = auth.claims.sub.clone();
     let key = parse_public_key("public_key", &request.public_key)?;
-    let smbios_guid = request.smbios_guid.as_deref().map(normalize_smbios_guid).transpose()?;
+    let smbios_guid = request.smbios_guid.as_deref().map(claimable_smbios_guid).transpose()?;
     let mac = request.mac.as_deref().map(normalize_mac).transpose()?;
     if smbios_guid.is_none() && mac.is_none() {
         return Err(ApiError::unprocessable(

@@ -90,6 +90,15 @@ pub fn normalize_guid(text: &str) -> Option<String> {
     .then(|| inner.to_ascii_uppercase())
 }
 
+/// Whether a normalized SMBIOS UUID is the placeholder of firmware that has none: all zeros or all
+/// `F`s (SMBIOS 3.x, 7.2.1: "If the value is all FFh, the ID is not currently present in the system,
+/// but it can be set. If the value is all 00h, the ID is not present in the system."). Such a value
+/// is shared by every such machine and identifies none of them.
+pub fn is_placeholder_guid(normalized: &str) -> bool {
+    let digits = || normalized.bytes().filter(|b| *b != b'-');
+    digits().all(|b| b == b'0') || digits().all(|b| b == b'F' || b == b'f')
+}
+
 /// Six hex octets separated by `:` or `-` (or 12 hex digits), to `AA:BB:CC:DD:EE:FF`.
 pub fn normalize_mac(text: &str) -> Option<String> {
     let text = text.trim();
@@ -121,6 +130,9 @@ mod tests {
             Some("4C4C4544-0042-3510-8052-B4C04F4B4E32")
         );
         assert_eq!(normalize_guid("4c4c4544-0042-3510-8052"), None);
+        assert!(is_placeholder_guid("00000000-0000-0000-0000-000000000000"));
+        assert!(is_placeholder_guid("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"));
+        assert!(!is_placeholder_guid("4C4C4544-0042-3510-8052-B4C04F4B4E32"));
         assert_eq!(normalize_mac("00-1a-2B-3c-4d-5e").as_deref(), Some("00:1A:2B:3C:4D:5E"));
         assert_eq!(normalize_mac("001a2b3c4d5e").as_deref(), Some("00:1A:2B:3C:4D:5E"));
         assert_eq!(normalize_mac("00:1a:2b:3c:4d"), None);

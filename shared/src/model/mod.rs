@@ -30,7 +30,9 @@ pub use deployment::{
     Deployment, DeploymentOption, GatewayRefusal, MakeAvailableTo, ProgramReference, Purpose,
     Scenario,
 };
-pub use device::{Collection, Device, DeviceVariable, normalize_guid, normalize_mac};
+pub use device::{
+    Collection, Device, DeviceVariable, is_placeholder_guid, normalize_guid, normalize_mac,
+};
 pub use document::{Document, DocumentError, DocumentFormat, SCHEMA_ID, SchemaTag, line_column};
 pub use gateway::{CertificateKind, DistributionPoint, Gateway, GatewayCertificate, TrustedRoot};
 pub use media::{

@@ -6,7 +6,7 @@ use super::Context;
 use super::rules::{
     DEVICE_IDENTITY_FORMAT, DEVICE_WITHOUT_IDENTITY, DUPLICATE_DEVICE_IDENTITY, ENTRA_NOT_REJOINED,
 };
-use crate::model::{Scenario, normalize_guid, normalize_mac};
+use crate::model::{Scenario, is_placeholder_guid, normalize_guid, normalize_mac};
 
 pub(super) fn check(cx: &mut Context<'_>) {
     let doc = cx.document;
@@ -27,6 +27,11 @@ pub(super) fn check(cx: &mut Context<'_>) {
                     &DEVICE_IDENTITY_FORMAT,
                     format!("devices[{i}].smbios_guid"),
                     format!("`{guid}` is not an SMBIOS GUID"),
+                )),
+                Some(normal) if is_placeholder_guid(&normal) => findings.push((
+                    &DEVICE_IDENTITY_FORMAT,
+                    format!("devices[{i}].smbios_guid"),
+                    format!("`{guid}` is the placeholder of firmware without a UUID and identifies no device; give its MAC addresses instead"),
                 )),
                 Some(normal) => {
                     if let Some(other) = guids.get(&normal) {

@@ -371,7 +371,7 @@ rules! {
         "A device has an SMBIOS GUID or a MAC address",
         "Add smbios_guid or mac_addresses to the device.";
     DEVICE_IDENTITY_FORMAT = "OSDG-DEVICE-002", Error, None,
-        "SMBIOS GUIDs are 8-4-4-4-12 hex digits and MAC addresses six hex octets",
+        "SMBIOS GUIDs are 8-4-4-4-12 hex digits, not the all-0 or all-F placeholder, and MAC addresses six hex octets",
         "Correct the value (for example 4C4C4544-0042-3510-8052-B4C04F4B4E32, 00:1A:2B:3C:4D:5E).";
     DUPLICATE_DEVICE_IDENTITY = "OSDG-DEVICE-003", Error, None,
         "No two devices share an SMBIOS GUID or a MAC address",
