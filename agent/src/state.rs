@@ -14,6 +14,21 @@ pub const STATE_FILE: &str = "state.json";
 /// Writes `bytes` to `path` atomically. The temporary file sits beside `path` (same file system, so
 /// the rename is atomic) and is named after the process, so two writers never share one.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace_atomically(path, |file| file.write_all(bytes))
+}
+
+/// Copies the file `from` to `to` the way [`write_atomically`] writes: streamed (content can be
+/// gigabytes) into a temporary file beside `to`, flushed, renamed.
+pub fn copy_atomically(from: &Path, to: &Path) -> io::Result<()> {
+    replace_atomically(to, |file| io::copy(&mut File::open(from)?, file).map(drop))
+}
+
+/// Fills a temporary file beside `path` with `fill`, flushes it and renames it over `path`; on any
+/// error the temporary file is removed and `path` is untouched.
+fn replace_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let file_name = path
         .file_name()
@@ -23,35 +38,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let temporary = folder.join(temporary_name);
     let result = (|| {
         let mut file = File::create(&temporary)?;
-        file.write_all(bytes)?;
+        fill(&mut file)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&temporary, path)?;
-        sync_folder(folder)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    result
-}
-
-/// Copies the file `from` to `to` the way [`write_atomically`] writes: streamed (content can be
-/// gigabytes) into a temporary file beside `to`, flushed, renamed.
-pub fn copy_atomically(from: &Path, to: &Path) -> io::Result<()> {
-    let folder = to.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = to
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
-    let mut temporary_name = file_name.to_os_string();
-    temporary_name.push(format!(".{}.tmp", std::process::id()));
-    let temporary = folder.join(temporary_name);
-    let result = (|| {
-        let mut source = File::open(from)?;
-        let mut file = File::create(&temporary)?;
-        io::copy(&mut source, &mut file)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temporary, to)?;
         sync_folder(folder)
     })();
     if result.is_err() {
