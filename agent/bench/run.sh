@@ -22,7 +22,7 @@ STATE="$(mktemp -d /tmp/osdgate-agent-bench.XXXXXX)"
 trap 'rm -rf "$STATE"' EXIT
 random() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 ADMIN="$(random)"
-printf 'ADMIN_TOKEN=%s\nTOKEN_SIGNING_KEY=%s\n' "$ADMIN" "$(random)" > "$STATE/env"
+printf 'ADMIN_TOKEN=%s\nTOKEN_SIGNING_KEY=%s\nCONFIG_SEALING_KEY=%s\n' "$ADMIN" "$(random)" "$(random)" > "$STATE/env"
 export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false CI=true
 (cd "$ROOT/edge-worker" && "$WRANGLER" d1 migrations apply DB --local --persist-to "$STATE/wrangler" >/dev/null)
 
