@@ -12,6 +12,8 @@
 
 #![cfg(unix)]
 
+#[path = "common/status_delivery.rs"]
+mod status_delivery;
 #[path = "common/wine_env.rs"]
 mod wine_env;
 #[path = "common/wrangler.rs"]
@@ -23,9 +25,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use osdgate_agent::executor::{Action, RecordedAction};
-use osdgate_model::api::StepState;
 use osdgate_model::cmtrace::read_log;
 use sha2::{Digest, Sha256};
+use status_delivery::assert_delivered_once_in_order;
 use wrangler::{Admin, Proxy, WranglerDev, publish_example, register_medium, show};
 
 const PASSWORD: &str = "Journey-Wrangler-2026!";
@@ -307,29 +309,7 @@ fn journey(name: &str, agent: fn(&Path) -> AgentProgram) {
 
     // Every status message at the relay exactly once, in the order queued.
     let messages = admin.statuses();
-    let queued: usize = screen_text
-        .lines()
-        .find_map(|l| l.split(" status message(s) queued").next()?.rsplit(' ').next()?.parse().ok())
-        .expect("the summary line");
-    assert_eq!(messages.len(), queued, "{screen_text}");
-    let mut ids: Vec<&str> = messages.iter().map(|m| m.message_id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), messages.len(), "no message counted twice");
-    let mut by_queue = messages.clone();
-    by_queue.sort_by(|a, b| a.message_id.cmp(&b.message_id));
-    assert_eq!(
-        by_queue.iter().map(|m| m.sequence).collect::<Vec<_>>(),
-        messages.iter().map(|m| m.sequence).collect::<Vec<_>>(),
-        "stored in the order they were queued"
-    );
-    assert_eq!(messages.iter().filter(|m| m.state == StepState::Started).count(), 7);
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.state == StepState::Running && m.step.contains("downloading ABC00010"))
-    );
-    assert_eq!(messages.last().unwrap().state, StepState::Completed);
+    assert_delivered_once_in_order(&messages, &screen_text, 7);
 
     // The device registered with its key and got a device token; its messages carry its ID.
     let device: serde_json::Value =

@@ -6,6 +6,8 @@
 //! journey against `wrangler dev` is `cargo xtask test`'s job; this one runs in `cargo test`.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "../../agent/tests/common/status_delivery.rs"]
+mod status_delivery;
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -27,6 +29,7 @@ use osdgate_model::media::identity::{KdfParams, MediaRandom, Protection};
 use osdgate_model::model::{Document, GlobalVariable, Timestamp};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use status_delivery::assert_delivered_once_in_order;
 use support::Relay;
 
 const PASSWORD: &str = "Journey-Test-2026!";
@@ -436,31 +439,8 @@ fn the_device_journey_through_the_relay() {
         }),
         "the queue is empty"
     );
-    let queued: usize = screen
-        .lines()
-        .find_map(|l| l.split(" status message(s) queued").next()?.rsplit(' ').next()?.parse().ok())
-        .expect("the summary line");
-    assert_eq!(messages.len(), queued, "{screen}");
-    let mut ids: Vec<&str> = messages.iter().map(|m| m.message_id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), messages.len(), "no message counted twice");
-    let mut by_queue = messages.clone();
-    by_queue.sort_by(|a, b| a.message_id.cmp(&b.message_id));
-    assert_eq!(
-        by_queue.iter().map(|m| m.sequence).collect::<Vec<_>>(),
-        messages.iter().map(|m| m.sequence).collect::<Vec<_>>(),
-        "stored in the order they were queued"
-    );
+    assert_delivered_once_in_order(&messages, &screen, 7);
     assert!(messages.iter().all(|m| m.device_id.as_deref().is_some_and(|d| d.starts_with("dev-"))));
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.state == StepState::Running && m.step.contains("downloading ABC00010"))
-    );
-    assert_eq!(messages.last().unwrap().state, StepState::Completed);
-    let started = messages.iter().filter(|m| m.state == StepState::Started).count();
-    assert_eq!(started, 7);
 
     // Another device on its own medium: the same policy without LAPTOP-0042's variable.
     let other_folder = scratch("journey-other");
